@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ComplexNMF",
+    platforms: [.macOS(.v13)],
+    // MARK: - Public products
+    products: [
+        .library(name: "ComplexNMF", targets: ["ComplexNMF"]),
+        .executable(name: "cnmf", targets: ["cnmf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Library (all signal processing lives here)
+        .target(
+            name: "ComplexNMF",
+            dependencies: ["CSndFile", "CFFTW", "CCairo"]
+        ),
+
+        // MARK: - Command-line tool (thin layer over the library)
+        .executableTarget(
+            name: "cnmf",
+            dependencies: [
+                "ComplexNMF",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - C libraries from Debian -dev packages
+        .systemLibrary(
+            name: "CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CFFTW", pkgConfig: "fftw3f",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "ComplexNMFTests",
+            dependencies: ["ComplexNMF"]
+        ),
+    ]
+)

@@ -1,0 +1,97 @@
+import CSndFile
+
+/// Writes audio through libsndfile, block by block, into a temporary file that is renamed to
+/// `path` by `finish()`; an unfinished writer leaves nothing behind.
+///
+/// PCM16 output: samples are scaled by 32 768 (the inverse of libsndfile's read
+/// normalisation), rounded to nearest and clipped to [-32 768, 32 767]; clipped samples are
+/// counted in `clippedSampleCount`. Float output stores the values as they are.
+public final class AudioFileWriter {
+    /// Destination path.
+    public let path: String
+    /// Channels per frame.
+    public let channelCount: Int
+    /// The sample encoding.
+    public let encoding: SampleEncoding
+    /// Samples (over all channels) that were outside the PCM range and clipped so far.
+    public private(set) var clippedSampleCount = 0
+    /// Frames written so far.
+    public private(set) var framesWritten = 0
+    private let file: AtomicFileWriter
+    private var handle: OpaquePointer?
+
+    /// Creates the (temporary) output file.
+    /// - Throws: `.invalidParameter` for an unsupported extension or encoding,
+    ///   `.unwritableFile` when the directory is missing or not writable.
+    public init(path: String, sampleRate: Int, channelCount: Int, encoding: SampleEncoding = .pcm16) throws {
+        guard let container = AudioContainer(path: path) else {
+            throw ComplexNMFError.invalidParameter(name: "output file", value: "'\(path)'", expectation: "the extension must be .wav, .flac, .aiff or .ogg")
+        }
+        guard channelCount > 0, sampleRate > 0 else {
+            throw ComplexNMFError.invalidParameter(name: "audio format", value: "\(channelCount) channels at \(sampleRate) Hz", expectation: "at least one channel and a positive rate")
+        }
+        var info = SF_INFO()
+        info.samplerate = Int32(sampleRate)
+        info.channels = Int32(channelCount)
+        info.format = try container.formatCode(encoding)
+        guard sf_format_check(&info) != 0 else {
+            throw ComplexNMFError.invalidParameter(name: "audio format", value: "\(container.rawValue) \(encoding.rawValue), \(channelCount) channels at \(sampleRate) Hz", expectation: "a combination libsndfile can write")
+        }
+        self.path = path
+        self.channelCount = channelCount
+        self.encoding = container == .ogg ? .float32 : encoding
+        self.file = try AtomicFileWriter(destination: path)
+        guard let handle = sf_open_fd(file.descriptor, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) else {
+            throw ComplexNMFError.unwritableFile(path: path, reason: String(cString: sf_strerror(nil)))
+        }
+        self.handle = handle
+    }
+
+    deinit { if let handle { sf_close(handle) } }
+
+    /// Appends frames given as one array per channel (all the same length).
+    public func write(_ channels: [[Float]]) throws {
+        precondition(channels.count == channelCount, "expected \(channelCount) channels")
+        let frames = channels.first?.count ?? 0
+        guard frames > 0, let handle else { return }
+        let written: sf_count_t
+        switch encoding {
+        case .pcm16:
+            var samples = [Int16](repeating: 0, count: frames * channelCount)
+            for (c, channel) in channels.enumerated() {
+                for i in 0..<frames {
+                    let scaled = (channel[i] * 32_768).rounded()
+                    let value: Float
+                    if scaled > 32_767 { value = 32_767; clippedSampleCount += 1 }
+                    else if scaled < -32_768 { value = -32_768; clippedSampleCount += 1 }
+                    else if scaled.isNaN { value = 0 }
+                    else { value = scaled }
+                    samples[i * channelCount + c] = Int16(value)
+                }
+            }
+            written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, sf_count_t(frames)) }
+        case .float32:
+            var samples = [Float](repeating: 0, count: frames * channelCount)
+            for (c, channel) in channels.enumerated() {
+                for i in 0..<frames { samples[i * channelCount + c] = channel[i] }
+            }
+            written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(frames)) }
+        }
+        guard written == sf_count_t(frames) else {
+            throw ComplexNMFError.unwritableFile(path: path, reason: String(cString: sf_strerror(handle)))
+        }
+        framesWritten += frames
+    }
+
+    /// Finalises the header, closes the file and renames it into place.
+    public func finish() throws {
+        guard let handle else { return }
+        sf_write_sync(handle)
+        let status = sf_close(handle)
+        self.handle = nil
+        guard status == 0 else {
+            throw ComplexNMFError.unwritableFile(path: path, reason: String(cString: sf_error_number(status)))
+        }
+        try file.commit()
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `cnmf`: supervised source separation with NMF and Complex NMF on a fixed basis.
+@main
+struct CNMF: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnmf",
+        abstract: "Supervised audio source separation with NMF and Complex NMF on a fixed basis.",
+        discussion: """
+            Audio is read with libsndfile (WAV, FLAC, OGG/Vorbis, AIFF, …); spectrograms and all \
+            intermediates are numpy .npy files, with a JSON sidecar holding the STFT settings.
+            Exit status: 0 success, 64 invalid arguments, 65 unreadable or invalid input, \
+            73 output cannot be written, 70 internal error.
+            """,
+        version: "0.1.0",
+        subcommands: [SpectrogramCommand.self, ResynthCommand.self]
+    )
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import ComplexNMF
+import Foundation
+
+/// Exit statuses, documented in README ("Errors and exit codes").
+enum ExitStatus {
+    static let usage: Int32 = 64        // EX_USAGE: invalid arguments
+    static let inputError: Int32 = 65   // EX_DATAERR: unreadable or invalid input file
+    static let internalError: Int32 = 70  // EX_SOFTWARE: a bug or a numerical failure
+    static let cannotWrite: Int32 = 73  // EX_CANTCREAT: output cannot be written
+
+    static func code(for error: ComplexNMFError) -> Int32 {
+        switch error {
+        case .invalidParameter: usage
+        case .unreadableFile, .invalidContent, .shapeMismatch: inputError
+        case .unwritableFile: cannotWrite
+        case .numericalFailure: internalError
+        }
+    }
+}
+
+/// Writes one line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+extension ParsableCommand {
+    /// Runs `body`, turning library errors into one line on stderr and the documented exit status.
+    func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ComplexNMFError {
+            printError("cnmf \(Self._commandName): error: \(error)")
+            throw ExitCode(ExitStatus.code(for: error))
+        }
+    }
+
+    /// Refuses to replace an existing file unless `overwrite`.
+    func checkCanWrite(_ path: String, overwrite: Bool) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw ComplexNMFError.unwritableFile(path: path, reason: "it is a directory")
+            }
+            if !overwrite {
+                throw ComplexNMFError.unwritableFile(path: path, reason: "the file exists (pass --overwrite to replace it)")
+            }
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ComplexNMFError.unwritableFile(path: path, reason: "the directory '\(directory)' does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw ComplexNMFError.unwritableFile(path: path, reason: "the directory '\(directory)' is not writable")
+        }
+    }
+}
