@@ -9,7 +9,7 @@ CNMF := .build/release/cnmf
 OUT ?= out
 DEMO_INPUT ?= Fixtures/default.wav
 
-.PHONY: deps build release test demo clean
+.PHONY: deps build release test demo bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -31,3 +31,6 @@ demo: release
 
 clean:
 	rm -rf .build $(OUT)
+
+bench: release
+	python3 Benchmarks/benchmark.py --cnmf $(CNMF)

@@ -44,26 +44,50 @@ extension NPYArray {
         self.init(shape: [channels, rows, columns], isFortranOrder: true, values: values)
     }
 
-    /// Component `part` (0 real, 1 imaginary) of the element at memory index `index`, as Double.
-    /// Real arrays have imaginary part 0.
-    private func component(_ index: Int, _ part: Int) -> Double {
-        switch values {
-        case let .float32(v): return part == 0 ? Double(v[index]) : 0
-        case let .float64(v): return part == 0 ? v[index] : 0
-        case let .complex64(v): return Double(v[2 * index + part])
-        case let .complex128(v): return v[2 * index + part]
+    /// Element strides of each axis in memory (C or Fortran order).
+    var strides: [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        if isFortranOrder {
+            for axis in stride(from: 1, to: shape.count, by: 1) { strides[axis] = strides[axis - 1] * shape[axis - 1] }
+        } else {
+            for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
         }
+        return strides
     }
 
-    /// Memory index of the logical multi-index `(i, j)` of a 2-D array, or `(c, i, j)` of a 3-D one.
-    private func memoryIndex(_ indices: [Int]) -> Int {
-        var index = 0
-        if isFortranOrder {
-            for axis in stride(from: shape.count - 1, through: 0, by: -1) { index = index * shape[axis] + indices[axis] }
-        } else {
-            for axis in 0..<shape.count { index = index * shape[axis] + indices[axis] }
+    /// Copies a strided 2-D view into a column-major matrix of `rows × columns` elements:
+    /// element `(i, j)` comes from memory index `offset + i·rowStride + j·columnStride`.
+    /// `complexOutput` writes interleaved pairs (imaginary 0 for real input).
+    private func gather(offset: Int, rows: Int, columns: Int, rowStride: Int, columnStride: Int, complexOutput: Bool) -> [Float] {
+        func copy<T: BinaryFloatingPoint>(_ v: [T], complexInput: Bool) -> [Float] {
+            let width = complexOutput ? 2 : 1
+            var out = [Float](repeating: 0, count: width * rows * columns)
+            v.withUnsafeBufferPointer { input in
+                out.withUnsafeMutableBufferPointer { output in
+                    for j in 0..<columns {
+                        var source = offset + j * columnStride
+                        var destination = width * j * rows
+                        for _ in 0..<rows {
+                            if complexInput {
+                                output[destination] = Float(input[2 * source])
+                                if complexOutput { output[destination + 1] = Float(input[2 * source + 1]) }
+                            } else {
+                                output[destination] = Float(input[source])
+                            }
+                            source += rowStride
+                            destination += width
+                        }
+                    }
+                }
+            }
+            return out
         }
-        return index
+        switch values {
+        case let .float32(v): return copy(v, complexInput: false)
+        case let .float64(v): return copy(v, complexInput: false)
+        case let .complex64(v): return copy(v, complexInput: true)
+        case let .complex128(v): return copy(v, complexInput: true)
+        }
     }
 
     /// The array as complex matrices `[rows × columns]`: one for a 2-D array, one per channel
@@ -76,16 +100,15 @@ extension NPYArray {
         }
         let channels = shape.count == 3 ? shape[0] : 1
         let rows = shape[shape.count - 2], columns = shape[shape.count - 1]
+        let strides = self.strides
+        let rowStride = strides[shape.count - 2], columnStride = strides[shape.count - 1]
+        if shape.count == 2, isFortranOrder, case let .complex64(v) = values {
+            return [ComplexMatrix(rows: rows, columns: columns, values: v)]  // already our layout
+        }
         return (0..<channels).map { c in
-            var m = ComplexMatrix(rows: rows, columns: columns)
-            for j in 0..<columns {
-                for i in 0..<rows {
-                    let k = memoryIndex(shape.count == 3 ? [c, i, j] : [i, j])
-                    m.values[2 * (j * rows + i)] = Float(component(k, 0))
-                    m.values[2 * (j * rows + i) + 1] = Float(component(k, 1))
-                }
-            }
-            return m
+            ComplexMatrix(rows: rows, columns: columns,
+                          values: gather(offset: shape.count == 3 ? c * strides[0] : 0, rows: rows, columns: columns,
+                                         rowStride: rowStride, columnStride: columnStride, complexOutput: true))
         }
     }
 
@@ -98,40 +121,45 @@ extension NPYArray {
         guard !scalarType.isComplex else {
             throw ComplexNMFError.invalidContent(path: path, reason: "expected a real (float32/float64) array but it is \(scalarType.rawValue)")
         }
-        let rows = shape[0], columns = shape[1]
-        var m = RealMatrix(rows: rows, columns: columns)
-        for j in 0..<columns {
-            for i in 0..<rows { m.values[j * rows + i] = Float(component(memoryIndex([i, j]), 0)) }
-        }
-        return m
+        let strides = self.strides
+        return RealMatrix(rows: shape[0], columns: shape[1],
+                          values: gather(offset: 0, rows: shape[0], columns: shape[1], rowStride: strides[0], columnStride: strides[1], complexOutput: false))
     }
 
-    /// The values of a real array of any shape, in C (row-major) order, as Double.
-    public func realValuesInCOrder() -> [Double] {
-        let count = elementCount
-        if !isFortranOrder || shape.count < 2 { return (0..<count).map { component($0, 0) } }
-        var out = [Double](repeating: 0, count: count)
+    /// Memory index of each element, listed in C (row-major) order of the logical indices.
+    private func memoryIndicesInCOrder() -> [Int] {
+        let count = elementCount, strides = self.strides
+        var out = [Int](repeating: 0, count: count)
         var indices = [Int](repeating: 0, count: shape.count)
+        var memory = 0
         for flat in 0..<count {
-            out[flat] = component(memoryIndex(indices), 0)
+            out[flat] = memory
             var axis = shape.count - 1
-            while axis >= 0 { indices[axis] += 1; if indices[axis] < shape[axis] { break }; indices[axis] = 0; axis -= 1 }
+            while axis >= 0 {
+                indices[axis] += 1
+                memory += strides[axis]
+                if indices[axis] < shape[axis] { break }
+                memory -= strides[axis] * shape[axis]
+                indices[axis] = 0
+                axis -= 1
+            }
         }
         return out
     }
 
-    /// The values of a complex (or real) array in C order as `(re, im)` pairs.
+    /// The real parts of all elements in C (row-major) order, as Double.
+    public func realValuesInCOrder() -> [Double] {
+        complexValuesInCOrder().map(\.0)
+    }
+
+    /// All elements in C order as `(re, im)` pairs (imaginary 0 for real arrays).
     public func complexValuesInCOrder() -> [(Double, Double)] {
-        let count = elementCount
-        var out = [(Double, Double)]()
-        out.reserveCapacity(count)
-        var indices = [Int](repeating: 0, count: shape.count)
-        for _ in 0..<count {
-            let k = shape.isEmpty ? 0 : memoryIndex(indices)
-            out.append((component(k, 0), component(k, 1)))
-            var axis = shape.count - 1
-            while axis >= 0 { indices[axis] += 1; if indices[axis] < shape[axis] { break }; indices[axis] = 0; axis -= 1 }
+        let indices = memoryIndicesInCOrder()
+        switch values {
+        case let .float32(v): return indices.map { (Double(v[$0]), 0) }
+        case let .float64(v): return indices.map { (v[$0], 0) }
+        case let .complex64(v): return indices.map { (Double(v[2 * $0]), Double(v[2 * $0 + 1])) }
+        case let .complex128(v): return indices.map { (v[2 * $0], v[2 * $0 + 1]) }
         }
-        return out
     }
 }

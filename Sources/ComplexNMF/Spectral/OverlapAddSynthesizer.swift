@@ -23,13 +23,26 @@ public final class OverlapAddSynthesizer {
     private var accumulator: [Float] = []
     private var bufferStart = 0
     private let squaredWindow: [Double]
+    /// The envelope at padded positions `n + r`, `r < hop`, where all covering frames exist.
+    private let steadyEnvelope: [Double]
 
     /// Prepares the inverse of a spectrogram with `frameCount` frames, to `length` samples.
     public init(transform: ShortTimeFourierTransform, frameCount: Int, length: Int) {
         self.transform = transform
         self.frameCount = frameCount
         self.length = max(0, length)
-        self.squaredWindow = transform.window.map { Double($0) * Double($0) }
+        let squared = transform.window.map { Double($0) * Double($0) }
+        self.squaredWindow = squared
+        // Where every covering frame exists the envelope is periodic in the hop; the same
+        // summation order as `envelope(atPadded:)` keeps both paths bit-identical.
+        let n = transform.configuration.fftSize, hop = transform.configuration.hopLength
+        self.steadyEnvelope = (0..<hop).map { r in
+            let p = n + r  // a padded position with all covering frames present
+            var sum = 0.0
+            var t = p / hop
+            while t >= 0, p - t * hop < n { sum += squared[p - t * hop]; t -= 1 }
+            return sum
+        }
     }
 
     /// Adds the next `block.columns` frames (`[binCount × frames]`). Inverse FFTs run on
@@ -70,9 +83,14 @@ public final class OverlapAddSynthesizer {
         if accumulator.count < end - bufferStart {
             accumulator += [Float](repeating: 0, count: end - bufferStart - accumulator.count)
         }
-        for j in 0..<count {
-            let offset = (firstFrame + j) * hop - bufferStart
-            for i in 0..<n { accumulator[offset + i] += frames[j * n + i] }
+        accumulator.withUnsafeMutableBufferPointer { acc in
+            frames.withUnsafeBufferPointer { source in
+                for j in 0..<count {
+                    let target = acc.baseAddress! + (firstFrame + j) * hop - bufferStart
+                    let frame = source.baseAddress! + j * n
+                    for i in 0..<n { target[i] += frame[i] }
+                }
+            }
         }
         framesAdded += count
     }
@@ -91,6 +109,19 @@ public final class OverlapAddSynthesizer {
         emit(upToPadded: Int.max)
     }
 
+    /// Sum of squared windows of the frames covering padded sample `p`
+    /// (`t·hop ≤ p < t·hop + n`, `0 ≤ t < frameCount`), summed from the last frame back.
+    private func envelope(atPadded p: Int) -> Double {
+        let config = transform.configuration
+        var sum = 0.0
+        var t = min(frameCount - 1, p / config.hopLength)
+        while t >= 0, p - t * config.hopLength < config.fftSize {
+            sum += squaredWindow[p - t * config.hopLength]
+            t -= 1
+        }
+        return sum
+    }
+
     private func emit(upToPadded finalPadded: Int) -> [Float] {
         let config = transform.configuration
         let n = config.fftSize, hop = config.hopLength, pad = config.padding
@@ -98,19 +129,22 @@ public final class OverlapAddSynthesizer {
         let lastOutput = min(length, finalPadded == Int.max ? length : max(0, finalPadded - pad))
         guard lastOutput > samplesEmitted else { return [] }
         var out = [Float](repeating: 0, count: lastOutput - samplesEmitted)
-        for s in samplesEmitted..<lastOutput {
-            let p = s + pad
-            let index = p - bufferStart
-            let value: Float = index >= 0 && index < accumulator.count ? accumulator[index] : 0
-            // Sum of squared windows of the frames covering p: t·hop ≤ p < t·hop + n, t < frameCount.
-            var envelope = 0.0
-            let tLast = min(frameCount - 1, p / hop)
-            var t = tLast
-            while t >= 0, p - t * hop < n {
-                envelope += squaredWindow[p - t * hop]
-                t -= 1
+        let interiorEnd = (frameCount - 1) * hop  // from n to here every covering frame exists
+        accumulator.withUnsafeBufferPointer { acc in
+            out.withUnsafeMutableBufferPointer { output in
+                for s in samplesEmitted..<lastOutput {
+                    let p = s + pad
+                    let index = p - bufferStart
+                    let value: Float = index >= 0 && index < acc.count ? acc[index] : 0
+                    let envelope: Double
+                    if p >= n && p < interiorEnd {
+                        envelope = steadyEnvelope[(p - n) % hop]
+                    } else {
+                        envelope = self.envelope(atPadded: p)
+                    }
+                    output[s - samplesEmitted] = Float(envelope) > Float.leastNormalMagnitude ? Float(Double(value) / envelope) : value
+                }
             }
-            out[s - samplesEmitted] = Float(envelope) > Float.leastNormalMagnitude ? Float(Double(value) / envelope) : value
         }
         samplesEmitted = lastOutput
         // Drop accumulator samples before the next needed padded position.

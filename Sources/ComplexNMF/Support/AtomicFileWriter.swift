@@ -62,13 +62,15 @@ public final class AtomicFileWriter {
         }
     }
 
-    /// Flushes the data to disk and renames the temporary file to `destination`.
+    /// Closes the temporary file and renames it to `destination`. (No fsync: the rename makes the
+    /// file appear whole to every other process; durability across power loss is the OS's job.)
     public func commit() throws {
         guard !committed else { return }
-        if fsync(descriptor) != 0 && errno != EINVAL {
-            throw ComplexNMFError.unwritableFile(path: destination, reason: String(cString: strerror(errno)))
+        guard close(descriptor) == 0 else {
+            let reason = String(cString: strerror(errno))
+            descriptor = -1
+            throw ComplexNMFError.unwritableFile(path: destination, reason: reason)
         }
-        close(descriptor)
         descriptor = -1
         guard rename(temporaryPath, destination) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -1,0 +1,228 @@
+import Foundation
+
+/// The divergence between magnitudes `V` and the model `Λ = H U` that NMF minimises.
+public enum Divergence: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Squared Euclidean distance, cost `½‖V − HU‖²` (the predecessor's NMF).
+    case euclidean = "euclid"
+    /// Generalised Kullback–Leibler, cost `Σ V log(V/Λ) − V + Λ` (β = 1).
+    case kullbackLeibler = "kl"
+    /// Itakura–Saito, cost `Σ V/Λ − log(V/Λ) − 1` (β = 0).
+    case itakuraSaito = "is"
+
+    /// The cost's name for plots and reports.
+    public var costName: String {
+        switch self {
+        case .euclidean: "½‖V − HU‖²"
+        case .kullbackLeibler: "KL divergence"
+        case .itakuraSaito: "Itakura–Saito divergence"
+        }
+    }
+}
+
+/// Settings of `NMF`.
+public struct NMFConfiguration: Sendable, Hashable, Codable {
+    /// The divergence to minimise. Default `.euclidean` (the predecessor's).
+    public var divergence: Divergence = .euclidean
+    /// When to stop. Default: 100 iterations.
+    public var stopping = StoppingRule()
+    /// Worker threads (frames are split between them). Default: all cores. Results do not
+    /// depend on it.
+    public var threadCount: Int = availableCoreCount
+
+    /// The defaults.
+    public init() {}
+}
+
+/// The result of `NMF.decompose`.
+public struct NMFResult: Sendable {
+    /// Activations `U` `[components × frames]`.
+    public var activations: RealMatrix
+    /// Cost after each iteration run (length = `iterations`).
+    public var cost: [Double]
+    /// Cost of the initial activations.
+    public var initialCost: Double
+    /// Iterations run.
+    public var iterations: Int { cost.count }
+}
+
+/// Magnitude NMF with a fixed basis: only the activations `U` are updated, with the
+/// multiplicative updates of the chosen divergence (`ε` = `NumericalGuards.epsilon`):
+///
+///     euclid: U ← U ⊙ (HᵀV) / (HᵀH U + ε)                 (HᵀV and HᵀH computed once)
+///     kl:     U ← U ⊙ Hᵀ(V / (Λ+ε)) / (Hᵀ1 + ε)            Λ = H U
+///     is:     U ← U ⊙ Hᵀ(V (Λ+ε)⁻²) / (Hᵀ(Λ+ε)⁻¹ + ε)
+///
+/// The basis is never modified. Frames are independent given `H`, so they are split over
+/// threads; every sum has a fixed order, so results do not depend on the thread count.
+/// Arithmetic is in Double.
+public struct NMF: Sendable {
+    /// The settings.
+    public var configuration: NMFConfiguration
+
+    /// An NMF with the given settings.
+    public init(configuration: NMFConfiguration = NMFConfiguration()) {
+        self.configuration = configuration
+    }
+
+    /// Decomposes `magnitudes` `V` `[bins × frames]` ≈ `basis` `H` `[bins × K]` · `U` `[K × frames]`.
+    /// - Parameters:
+    ///   - initialActivations: `U0` `[K × frames]`, finite and ≥ 0.
+    ///   - progress: called after each iteration.
+    /// - Throws: `ComplexNMFError.numericalFailure` if the cost stops being finite.
+    public func decompose(magnitudes: RealMatrix, basis: RealMatrix, initialActivations: RealMatrix,
+                          progress: ((IterationProgress) -> Void)? = nil) throws -> NMFResult {
+        try configuration.stopping.validate()
+        precondition(magnitudes.rows == basis.rows, "bins differ")
+        precondition(initialActivations.rows == basis.columns && initialActivations.columns == magnitudes.columns, "U0 shape")
+        let problem = NMFProblem(v: magnitudes, h: basis, divergence: configuration.divergence, threads: configuration.threadCount)
+        var u = initialActivations.values.map(Double.init)
+        var (initialCost, next) = problem.pass(u)
+        var costs: [Double] = []
+        let rule = configuration.stopping
+        while true {
+            let current = next
+            let (cost, following) = problem.pass(current)
+            guard cost.isFinite else {
+                throw ComplexNMFError.numericalFailure(reason: "NMF cost became \(cost) at iteration \(costs.count + 1)")
+            }
+            u = current
+            next = following
+            costs.append(cost)
+            progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
+            if rule.shouldStop(costs: costs, initialCost: initialCost) { break }
+        }
+        if !initialCost.isFinite { initialCost = .nan }
+        let activations = RealMatrix(rows: basis.columns, columns: magnitudes.columns, values: u.map(Float.init))
+        return NMFResult(activations: activations, cost: costs, initialCost: initialCost)
+    }
+}
+
+/// The precomputed quantities of one NMF problem and its fused pass.
+struct NMFProblem {
+    let bins: Int, components: Int, frames: Int
+    let divergence: Divergence
+    let threads: Int
+    /// `H` row-major `[bins][components]` in Double (a bin's components contiguous).
+    let hRows: [Double]
+    /// `V` column-major `[bins × frames]` in Double.
+    let v: [Double]
+    /// Euclidean: `HᵀV` `[K × frames]`, `HᵀH` `[K × K]`, `‖V‖²` per frame.
+    let htv: [Double], hth: [Double], vNorms: [Double]
+    /// KL: column sums `Hᵀ1` `[K]`.
+    let columnSums: [Double]
+
+    init(v: RealMatrix, h: RealMatrix, divergence: Divergence, threads: Int) {
+        bins = v.rows; components = h.columns; frames = v.columns
+        self.divergence = divergence
+        self.threads = max(1, min(threads, frames))
+        var rows = [Double](repeating: 0, count: bins * components)
+        for k in 0..<components { for f in 0..<bins { rows[f * components + k] = Double(h[f, k]) } }
+        hRows = rows
+        self.v = v.values.map(Double.init)
+        var sums = [Double](repeating: 0, count: components)
+        for f in 0..<bins { for k in 0..<components { sums[k] += rows[f * components + k] } }
+        columnSums = sums
+        if divergence == .euclidean {
+            let (bins, components, frames) = (bins, components, frames)
+            var gram = [Double](repeating: 0, count: components * components)
+            for f in 0..<bins {
+                for a in 0..<components {
+                    let ha = rows[f * components + a]
+                    if ha == 0 { continue }
+                    for b in 0..<components { gram[a * components + b] += ha * rows[f * components + b] }
+                }
+            }
+            hth = gram
+            var projected = [Double](repeating: 0, count: components * frames)
+            var norms = [Double](repeating: 0, count: frames)
+            let values = self.v
+            let workers = self.threads
+            projected.withUnsafeMutableBufferPointer { out in
+                norms.withUnsafeMutableBufferPointer { normsOut in
+                    let chunk = (frames + workers - 1) / workers
+                    runWorkers(workers) { worker in
+                        for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
+                            var norm = 0.0
+                            for f in 0..<bins {
+                                let x = values[t * bins + f]
+                                norm += x * x
+                                if x == 0 { continue }
+                                for k in 0..<components { out[t * components + k] += rows[f * components + k] * x }
+                            }
+                            normsOut[t] = norm
+                        }
+                    }
+                }
+            }
+            htv = projected
+            vNorms = norms
+        } else {
+            hth = []; htv = []; vNorms = []
+        }
+    }
+
+    /// The cost of `u` and the multiplicatively updated activations, in one pass over the frames.
+    func pass(_ u: [Double]) -> (cost: Double, updated: [Double]) {
+        let eps = NumericalGuards.epsilon
+        var updated = [Double](repeating: 0, count: u.count)
+        var frameCosts = [Double](repeating: 0, count: frames)
+        let chunk = (frames + threads - 1) / threads
+        let (bins, components, frames, divergence) = (bins, components, frames, divergence)
+        updated.withUnsafeMutableBufferPointer { out in
+            frameCosts.withUnsafeMutableBufferPointer { costs in
+                runWorkers(threads) { worker in
+                    var model = [Double](repeating: 0, count: bins)
+                    var numerator = [Double](repeating: 0, count: components)
+                    var denominator = [Double](repeating: 0, count: components)
+                    for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
+                        let ut = t * components
+                        switch divergence {
+                        case .euclidean:
+                            // ½‖v − Hu‖² = ½(‖v‖² − 2 uᵀHᵀv + uᵀHᵀH u), with HᵀH u the update's denominator.
+                            var cross = 0.0, quadratic = 0.0
+                            for a in 0..<components {
+                                var gu = 0.0
+                                for b in 0..<components { gu += hth[a * components + b] * u[ut + b] }
+                                cross += u[ut + a] * htv[ut + a]
+                                quadratic += u[ut + a] * gu
+                                out[ut + a] = u[ut + a] * htv[ut + a] / (gu + eps)
+                            }
+                            costs[t] = 0.5 * max(0, vNorms[t] - 2 * cross + quadratic)
+                        case .kullbackLeibler, .itakuraSaito:
+                            for k in 0..<components { numerator[k] = 0; denominator[k] = 0 }
+                            var cost = 0.0
+                            for f in 0..<bins {
+                                var lambda = 0.0
+                                for k in 0..<components { lambda += hRows[f * components + k] * u[ut + k] }
+                                model[f] = lambda
+                                let x = v[t * bins + f]
+                                let l = lambda + eps
+                                if divergence == .kullbackLeibler {
+                                    if x > 0 { cost += x * log((x + eps) / l) }
+                                    cost += lambda - x
+                                    let ratio = x / l
+                                    for k in 0..<components { numerator[k] += hRows[f * components + k] * ratio }
+                                } else {
+                                    let ratio = (x + eps) / l
+                                    cost += ratio - log(ratio) - 1
+                                    let a = x / (l * l), b = 1 / l
+                                    for k in 0..<components {
+                                        numerator[k] += hRows[f * components + k] * a
+                                        denominator[k] += hRows[f * components + k] * b
+                                    }
+                                }
+                            }
+                            for k in 0..<components {
+                                let den = divergence == .kullbackLeibler ? columnSums[k] + eps : denominator[k] + eps
+                                out[ut + k] = u[ut + k] * numerator[k] / den
+                            }
+                            costs[t] = cost
+                        }
+                    }
+                }
+            }
+        }
+        // Frame costs summed in frame order: independent of the thread split.
+        return (frameCosts.reduce(0, +), updated)
+    }
+}

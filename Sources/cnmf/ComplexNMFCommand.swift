@@ -1,0 +1,81 @@
+import ArgumentParser
+import ComplexNMF
+
+/// `cnmf complex-nmf SPEC.npy ITERATIONS BASIS.npy` (alias `cnmf cnmf`): Complex NMF with a fixed basis.
+struct ComplexNMFCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "complex-nmf",
+        abstract: "Complex NMF (Kameoka et al. 2009) of a complex spectrogram with a fixed basis.",
+        discussion: """
+            SPEC ≈ Σ_k BASIS[:,k] U[k,:] P[k,:,:], objective Σ|Y − F|² + 2λ ΣU^p. Phases start at \
+            the mixture phase Y/|Y| (phase 0 where |Y| = 0); in exact arithmetic they then never \
+            move, so the result is sparse magnitude NMF with the mixture phase unless \
+            --phase-jitter is given. Writes into the output directory, replacing existing files \
+            like the predecessor: basis_calc.npy (unchanged basis), activation_calc.npy \
+            [components × frames] float32, phase_calc.npy complex64 (components, bins, frames), \
+            reconst.npy complex64 [bins × frames], cost.npy float64 (one value per iteration), \
+            learning_curve.png. Needs about 8·K·F·T bytes for the phases.
+            """,
+        aliases: ["cnmf"]
+    )
+
+    @OptionGroup var inputs: FactorizationInputs
+
+    @Option(name: .customLong("sparsity-p"), help: "Sparsity exponent p of the penalty 2λΣU^p, in (0, 2). (default: 1.2)")
+    var sparsity: Double = 1.2
+
+    @Option(name: .customLong("lambda"), help: "Penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2), the predecessor's rule)")
+    var lambda: Double?
+
+    @Option(name: .customLong("phase-jitter"), help: "Std. dev. in radians of a seeded perturbation of the initial phases (uses --seed). (default: 0)")
+    var phaseJitter: Double = 0
+
+    @Option(name: .customLong("init-phase"), help: "Initial phases .npy, complex (components, bins, frames), instead of the mixture phase.")
+    var initialPhases: String?
+
+    func validate() throws {
+        if initialPhases != nil && phaseJitter > 0 { throw ValidationError("--init-phase and --phase-jitter exclude each other.") }
+        if !(sparsity > 0 && sparsity < 2) { throw ValidationError("--sparsity-p must be in (0, 2), not \(sparsity).") }
+        if let lambda, !(lambda.isFinite && lambda >= 0) { throw ValidationError("--lambda must be a finite value ≥ 0, not \(lambda).") }
+        if !(phaseJitter.isFinite && phaseJitter >= 0) { throw ValidationError("--phase-jitter must be a finite angle ≥ 0 (radians), not \(phaseJitter).") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            try inputs.prepareOutputDirectory()
+            let (spectrogram, isComplex) = try inputs.loadSpectrogram()
+            if !isComplex && !inputs.quiet {
+                printError("note: '\(inputs.spectrogram)' is real; taking it as a spectrogram with zero phase")
+            }
+            let basis = try inputs.loadBasis(bins: spectrogram.rows)
+            try MemoryBudget.check(bytes: 8 * basis.columns * spectrogram.rows * spectrogram.columns + 40 * spectrogram.rows * spectrogram.columns,
+                                   what: "Complex NMF phases for \(basis.columns) components × \(spectrogram.rows) bins × \(spectrogram.columns) frames",
+                                   suggestion: "use `cnmf separate`, which streams blocks of frames, or split the spectrogram along frames")
+            let u0 = try inputs.loadInitialActivations(components: basis.columns, frames: spectrogram.columns)
+            let p0 = try initialPhases.map { try PhaseTensor.read(contentsOf: $0, components: basis.columns, bins: spectrogram.rows, frames: spectrogram.columns) }
+
+            var config = ComplexNMFConfiguration()
+            config.sparsity = sparsity
+            config.lambda = lambda
+            config.phaseJitter = phaseJitter
+            config.seed = inputs.seed
+            config.stopping = inputs.stoppingRule
+            if let threads = inputs.threads { config.threadCount = threads }
+            let bar = ProgressBar(label: "complex-nmf", quiet: inputs.quiet)
+            let result = try ComplexNMF(configuration: config).decompose(
+                spectrogram: spectrogram, basis: basis, initialActivations: u0, initialPhases: p0, progress: bar.update)
+            bar.finish()
+
+            try NPYArray(basis).write(to: inputs.outputPath("basis_calc.npy"))
+            try NPYArray(result.activations).write(to: inputs.outputPath("activation_calc.npy"))
+            try result.phases.npyArray().write(to: inputs.outputPath("phase_calc.npy"))
+            try NPYArray(result.reconstruction).write(to: inputs.outputPath("reconst.npy"))
+            try NPYArray(result.cost).write(to: inputs.outputPath("cost.npy"))
+            try LearningCurve.write(cost: result.cost, method: "Complex NMF (p = \(sparsity), λ = \(String(format: "%.3g", result.lambda)))",
+                                    costName: "Σ|Y − F|² + 2λΣU^p", to: inputs.outputPath("learning_curve.png"))
+            if !inputs.quiet {
+                printError("complex-nmf: \(result.iterations) iterations, λ = \(result.lambda), final cost \(result.cost.last ?? .nan); wrote basis_calc.npy, activation_calc.npy, phase_calc.npy, reconst.npy, cost.npy, learning_curve.png in \(inputs.outputDirectory)")
+            }
+        }
+    }
+}
