@@ -92,7 +92,7 @@ public struct ComplexNMF: Sendable {
             }
             costs.append(cost)
             progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
-            if rule.shouldStop(costs: costs, initialCost: initialCost) { break }
+            if rule.shouldStop(costs: costs) { break }
         }
         // Activations at the floor are reported as 0, and the model F = Y − R is recomputed
         // from exactly the reported activations so that the outputs agree with each other.

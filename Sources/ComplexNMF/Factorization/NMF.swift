@@ -76,7 +76,8 @@ public struct NMF: Sendable {
         precondition(initialActivations.rows == basis.columns && initialActivations.columns == magnitudes.columns, "U0 shape")
         let problem = NMFProblem(v: magnitudes, h: basis, divergence: configuration.divergence, threads: configuration.threadCount)
         var u = initialActivations.values.map(Double.init)
-        var (initialCost, next) = problem.pass(u)
+        let (initialCost, first) = problem.pass(u)
+        var next = first
         var costs: [Double] = []
         let rule = configuration.stopping
         while true {
@@ -89,9 +90,8 @@ public struct NMF: Sendable {
             next = following
             costs.append(cost)
             progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
-            if rule.shouldStop(costs: costs, initialCost: initialCost) { break }
+            if rule.shouldStop(costs: costs) { break }
         }
-        if !initialCost.isFinite { initialCost = .nan }
         let activations = RealMatrix(rows: basis.columns, columns: magnitudes.columns, values: u.map(Float.init))
         return NMFResult(activations: activations, cost: costs, initialCost: initialCost)
     }

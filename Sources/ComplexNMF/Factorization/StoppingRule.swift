@@ -3,7 +3,8 @@
 /// It always stops after `maximumIterations`. It stops earlier when `costThreshold` is set and
 /// the cost has fallen below it after at least `minimumIterationsForThreshold` iterations (the
 /// predecessor's `--thr`), or when `relativeTolerance` is set and one iteration lowered the cost
-/// by less than that fraction of the previous cost (`--tol`).
+/// by less than that fraction of the previous iteration's cost (`--tol`; compares consecutive
+/// entries of the cost history, so it can stop after iteration 2 at the earliest).
 public struct StoppingRule: Sendable, Hashable, Codable {
     /// Upper bound on iterations (the predecessor's positional ITERATIONS). Default 100.
     public var maximumIterations: Int = 100
@@ -24,15 +25,14 @@ public struct StoppingRule: Sendable, Hashable, Codable {
         self.relativeTolerance = relativeTolerance
     }
 
-    /// Whether to stop after `costs.count` iterations, given the cost before the first iteration.
-    public func shouldStop(costs: [Double], initialCost: Double) -> Bool {
+    /// Whether to stop after `costs.count` iterations (`costs[i]` = cost after iteration i + 1).
+    public func shouldStop(costs: [Double]) -> Bool {
         guard let current = costs.last else { return maximumIterations <= 0 }
         if costs.count >= maximumIterations { return true }
         if let costThreshold, costs.count >= minimumIterationsForThreshold, current < costThreshold { return true }
-        if let relativeTolerance {
-            let previous = costs.count >= 2 ? costs[costs.count - 2] : initialCost
-            if previous > 0, (previous - current) / previous < relativeTolerance { return true }
-            if previous == 0 { return true }
+        if let relativeTolerance, costs.count >= 2 {
+            let previous = costs[costs.count - 2]
+            if previous <= 0 || (previous - current) / previous < relativeTolerance { return true }
         }
         return false
     }
