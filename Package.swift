@@ -16,7 +16,7 @@ let package = Package(
         // MARK: - Library (all signal processing lives here)
         .target(
             name: "ComplexNMF",
-            dependencies: ["CSndFile", "CFFTW", "CCairo"]
+            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke"]
         ),
 
         // MARK: - Command-line tool (thin layer over the library)
@@ -26,6 +26,13 @@ let package = Package(
                 "ComplexNMF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+
+        // MARK: - Examples (runnable, built on the library API only)
+        .executableTarget(
+            name: "separate-fixture",
+            dependencies: ["ComplexNMF"],
+            path: "Examples/SeparateFixture"
         ),
 
         // MARK: - C libraries from Debian -dev packages
@@ -40,6 +47,14 @@ let package = Package(
         .systemLibrary(
             name: "CCairo", pkgConfig: "cairo",
             providers: [.apt(["libcairo2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSoxr", pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLapacke", pkgConfig: "lapacke",
+            providers: [.apt(["liblapacke-dev"])]
         ),
 
         // MARK: - Tests

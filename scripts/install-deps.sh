@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(pkg-config libsndfile1-dev libfftw3-dev libcairo2-dev "$@")
+packages=(pkg-config libsndfile1-dev libfftw3-dev libcairo2-dev libsoxr-dev liblapacke-dev "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -52,11 +52,14 @@ public struct ComplexNMF: Sendable {
     /// - Parameters:
     ///   - initialActivations: `U0` `[K × frames]`, finite and ≥ 0.
     ///   - initialPhases: `P0`; default: the mixture phase `Y/|Y|` (plus `phaseJitter`).
+    ///   - frameOffset: global index of the first frame (keys the seeded phase jitter, so a
+    ///     spectrogram processed in blocks gets the same phases as in one piece).
+    ///   - stream: separates the random streams of channels (0 for the first).
     ///   - progress: called after each iteration.
     /// - Throws: `ComplexNMFError.invalidParameter` for invalid settings,
     ///   `.numericalFailure` naming the iteration if the objective stops being finite.
     public func decompose(spectrogram: ComplexMatrix, basis: RealMatrix, initialActivations: RealMatrix,
-                          initialPhases: PhaseTensor? = nil,
+                          initialPhases: PhaseTensor? = nil, frameOffset: Int = 0, stream: UInt64 = 0,
                           progress: ((IterationProgress) -> Void)? = nil) throws -> ComplexNMFResult {
         try configuration.validate()
         let bins = spectrogram.rows, frames = spectrogram.columns, components = basis.columns
@@ -71,7 +74,7 @@ public struct ComplexNMF: Sendable {
         var phases = initialPhases ?? PhaseTensor(mixturePhasesOf: spectrogram, components: components)
         precondition(phases.components == components && phases.bins == bins && phases.frames == frames, "P0 shape")
         if initialPhases == nil && configuration.phaseJitter > 0 {
-            PhaseJitter.apply(to: &phases, standardDeviation: configuration.phaseJitter, seed: configuration.seed)
+            PhaseJitter.apply(to: &phases, standardDeviation: configuration.phaseJitter, seed: configuration.seed, frameOffset: frameOffset, stream: stream)
         }
         var activations = initialActivations
         for i in 0..<activations.values.count {
@@ -111,12 +114,12 @@ public struct ComplexNMF: Sendable {
 }
 
 /// Seeded perturbation of phases: `P ← P · exp(jφ)`, `φ ~ N(0, σ²)` drawn from a generator
-/// keyed by `(seed, frame)`, so the result does not depend on how frames are split.
+/// keyed by `(seed, stream, global frame)`, so the result does not depend on how frames are split.
 enum PhaseJitter {
-    static func apply(to phases: inout PhaseTensor, standardDeviation sigma: Double, seed: UInt64) {
+    static func apply(to phases: inout PhaseTensor, standardDeviation sigma: Double, seed: UInt64, frameOffset: Int, stream: UInt64) {
         let perFrame = phases.components * phases.bins
         for t in 0..<phases.frames {
-            var generator = SeededRandomGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(t))
+            var generator = SeededRandomGenerator(seed: ActivationInitializer.frameKey(seed: seed, stream: stream, frame: frameOffset + t, purpose: 2))
             for j in 0..<perFrame {
                 let i = 2 * (t * perFrame + j)
                 let phi = sigma * generator.nextGaussian()

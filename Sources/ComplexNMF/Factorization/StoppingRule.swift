@@ -59,4 +59,11 @@ public struct IterationProgress: Sendable {
     public var maximumIterations: Int
     /// The cost after this iteration.
     public var cost: Double
+
+    /// A progress report.
+    public init(iteration: Int, maximumIterations: Int, cost: Double) {
+        self.iteration = iteration
+        self.maximumIterations = maximumIterations
+        self.cost = cost
+    }
 }

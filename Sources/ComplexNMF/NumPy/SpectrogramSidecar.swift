@@ -57,20 +57,7 @@ public struct SpectrogramSidecar: Codable, Equatable, Sendable {
     public static func read(forArray arrayPath: String) throws -> SpectrogramSidecar? {
         let path = Self.path(forArray: arrayPath)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let data = try readFileBytes(path)
-        let sidecar: SpectrogramSidecar
-        do {
-            sidecar = try JSONDecoder().decode(SpectrogramSidecar.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw ComplexNMFError.invalidContent(path: path, reason: "sidecar JSON has no \"\(key.stringValue)\" entry (delete the file or fix it)")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw ComplexNMFError.invalidContent(path: path, reason: "sidecar JSON entry \"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type")
-        } catch let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ComplexNMFError.invalidContent(path: path, reason: key.isEmpty ? "sidecar is not valid JSON" : "sidecar JSON entry \"\(key)\" has an invalid value")
-        } catch {
-            throw ComplexNMFError.invalidContent(path: path, reason: "sidecar is not valid JSON")
-        }
+        let sidecar: SpectrogramSidecar = try decodeSidecar(path: path)
         do { try sidecar.configuration.validate() } catch let error as ComplexNMFError {
             throw ComplexNMFError.invalidContent(path: path, reason: "sidecar holds invalid STFT settings: \(error)")
         }
@@ -82,9 +69,6 @@ public struct SpectrogramSidecar: Codable, Equatable, Sendable {
 
     /// Writes the sidecar next to `arrayPath` (atomically, pretty-printed, sorted keys).
     public func write(forArray arrayPath: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(self)
-        try AtomicFileWriter.write([UInt8](data) + [0x0A], to: Self.path(forArray: arrayPath))
+        try encodeSidecar(self, path: Self.path(forArray: arrayPath))
     }
 }

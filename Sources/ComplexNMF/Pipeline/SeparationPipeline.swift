@@ -1,0 +1,192 @@
+import Foundation
+
+/// Progress of a separation: frames done out of all frames (over all channels).
+public struct SeparationProgress: Sendable {
+    /// Frame-channels decomposed so far.
+    public var completed: Int
+    /// Frame-channels in total.
+    public var total: Int
+}
+
+/// The separation chain: decoder → STFT → decomposition with the fixed basis →
+/// component resynthesis → inverse STFT → sink, moved through in blocks of frames.
+///
+/// Because the basis is fixed, frames are independent: memory is bounded by one block
+/// (`blockFrames`) whatever the input's duration, and results are identical for any block size
+/// and thread count. Complex NMF's default λ needs `Σ|Y|²` of the whole input, computed in a
+/// first streaming pass (decode + STFT only).
+public final class SeparationPipeline {
+    /// The fixed basis.
+    public let basis: Basis
+    /// The settings.
+    public let configuration: SeparationConfiguration
+    /// Output grouping.
+    public let groups: OutputGroups
+    private let transform: ShortTimeFourierTransform
+
+    /// A pipeline for `basis` (its sidecar's STFT settings are used).
+    /// - Throws: `ComplexNMFError.invalidParameter` for invalid settings.
+    public init(basis: Basis, configuration: SeparationConfiguration = SeparationConfiguration(), groups: OutputGroups? = nil) throws {
+        try configuration.validate()
+        try BasisValidation.validate(basis.templates, path: "basis", spectrogramBins: basis.sidecar.configuration.binCount, spectrogramPath: "the basis sidecar")
+        self.basis = basis
+        self.configuration = configuration
+        self.groups = groups ?? OutputGroups(labels: basis.labels)
+        self.transform = try ShortTimeFourierTransform(configuration: basis.sidecar.configuration)
+    }
+
+    /// The sample rate outputs are written at: the basis's, or `inputRate` when the basis has none.
+    public func outputSampleRate(inputRate: Int) -> Int { basis.sidecar.sampleRate ?? inputRate }
+
+    /// Separates an audio file.
+    /// - Parameter notes: receives one-line notices (e.g. resampling) for stderr.
+    public func run(inputPath: String, sink: SeparationSink, notes: (String) -> Void = { _ in },
+                    progress: ((SeparationProgress) -> Void)? = nil) throws -> SeparationSummary {
+        let probe = try AudioFileReader(path: inputPath)
+        let rate = outputSampleRate(inputRate: probe.sampleRate)
+        if rate != probe.sampleRate {
+            notes("note: '\(inputPath)' is at \(probe.sampleRate) Hz and the basis at \(rate) Hz; resampling the input to \(rate) Hz (libsoxr HQ)")
+        }
+        if configuration.mono && probe.channelCount > 1 {
+            notes("note: downmixing \(probe.channelCount) channels to mono")
+        }
+        let mono = configuration.mono
+        return try run(source: inputPath, sink: sink, progress: progress) {
+            try AudioFileSampleStream(path: inputPath, mono: mono, sampleRate: rate)
+        }
+    }
+
+    /// Separates a signal in memory (at the basis's sample rate, or any rate if it has none).
+    public func run(signal: AudioSignal, sink: SeparationSink, progress: ((SeparationProgress) -> Void)? = nil) throws -> SeparationSummary {
+        let rate = outputSampleRate(inputRate: signal.sampleRate)
+        guard rate == signal.sampleRate else {
+            throw ComplexNMFError.shapeMismatch(what: "signal sample rate", expected: "\(rate) Hz (the basis)", actual: "\(signal.sampleRate) Hz", hint: "resample it first, or separate the file with run(inputPath:)")
+        }
+        let input = configuration.mono && signal.channelCount > 1 ? AudioSignal(sampleRate: signal.sampleRate, channels: [signal.downmixed()]) : signal
+        return try run(source: "signal", sink: sink, progress: progress) { MemorySampleStream(input) }
+    }
+
+    private func run(source: String, sink: SeparationSink, progress: ((SeparationProgress) -> Void)?,
+                     makeStream: () throws -> SampleStream) throws -> SeparationSummary {
+        let start = Date()
+        // Pass 1: length (and validation of every sample).
+        let counting = try makeStream()
+        var length = 0
+        while true {
+            let block = try counting.read(maximumFrames: 262_144)
+            if block[0].isEmpty { break }
+            length += block[0].count
+        }
+        guard length > 0 else {
+            throw ComplexNMFError.invalidContent(path: source, reason: "the audio has no samples")
+        }
+        let channels = counting.channelCount, rate = counting.sampleRate
+        let frameCount = transform.configuration.frameCount(sampleCount: length)
+        let blockFrames = configuration.blockFrames, threads = configuration.threadCount
+
+        // Pass 2 (Complex NMF with the default λ): Σ|Y|² per channel.
+        var lambdas: [Double] = []
+        if configuration.method == .complexNMF {
+            if let lambda = configuration.lambda {
+                lambdas = [Double](repeating: lambda, count: channels)
+            } else {
+                var energy = [Double](repeating: 0, count: channels)
+                let reader = FrameBlockReader(stream: try makeStream(), transform: transform, length: length)
+                while let (_, spectrograms) = try reader.next(maximumFrames: 256, threadCount: threads) {
+                    for (c, y) in spectrograms.enumerated() { for x in y.values { energy[c] += Double(x) * Double(x) } }
+                }
+                lambdas = energy.map { ComplexNMFConfiguration.defaultLambda(energy: $0, bins: transform.configuration.binCount, sparsity: configuration.sparsity) }
+            }
+        }
+
+        let info = SeparationInfo(outputNames: groups.names, labels: basis.labels, basis: basis.templates, sampleRate: rate,
+                                  channelCount: channels, length: length, frameCount: frameCount,
+                                  stft: transform.configuration, configuration: configuration, lambdas: lambdas)
+        try sink.begin(info)
+
+        // Pass 3: decompose, resynthesise and hand out block by block.
+        let resynthesizer = ComponentResynthesizer(basis: basis.templates, groups: groups, signal: configuration.effectiveComponentSignal)
+        let synthesizers = groups.names.map { _ in (0..<channels).map { _ in OverlapAddSynthesizer(transform: transform, frameCount: frameCount, length: length) } }
+        let reconstructionSynthesizers = (0..<channels).map { _ in OverlapAddSynthesizer(transform: transform, frameCount: frameCount, length: length) }
+        let reader = FrameBlockReader(stream: try makeStream(), transform: transform, length: length)
+        var cost = [Double](repeating: 0, count: configuration.iterations)
+        var outputEnergy = [Double](repeating: 0, count: groups.names.count)
+        var completed = 0
+
+        func handOut(_ block: SeparatedBlock) throws {
+            for (o, perChannel) in block.outputSamples.enumerated() {
+                for samples in perChannel { for x in samples { outputEnergy[o] += Double(x) * Double(x) } }
+            }
+            try sink.consume(block)
+        }
+
+        while let (frames, spectrograms) = try reader.next(maximumFrames: blockFrames, threadCount: threads) {
+            var block = SeparatedBlock(frames: frames, spectrograms: spectrograms, activations: [], reconstructions: [], phases: [],
+                                       outputSamples: groups.names.map { _ in [] }, reconstructionSamples: [])
+            for (c, y) in spectrograms.enumerated() {
+                let u0 = ActivationInitializer.halfNormal(components: basis.componentCount, frames: frames, seed: configuration.seed, stream: UInt64(c))
+                let activations: RealMatrix, reconstruction: ComplexMatrix, phases: PhaseTensor?
+                let blockCost: [Double]
+                switch configuration.method {
+                case .complexNMF:
+                    var config = ComplexNMFConfiguration()
+                    config.sparsity = configuration.sparsity
+                    config.lambda = lambdas[c]
+                    config.phaseJitter = configuration.phaseJitter
+                    config.seed = configuration.seed
+                    config.stopping = StoppingRule(maximumIterations: configuration.iterations)
+                    config.threadCount = threads
+                    let result = try ComplexNMF(configuration: config).decompose(
+                        spectrogram: y, basis: basis.templates, initialActivations: u0, frameOffset: frames.lowerBound, stream: UInt64(c))
+                    (activations, reconstruction, phases, blockCost) = (result.activations, result.reconstruction, result.phases, result.cost)
+                case .nmf:
+                    var config = NMFConfiguration()
+                    config.divergence = configuration.divergence
+                    config.stopping = StoppingRule(maximumIterations: configuration.iterations)
+                    config.threadCount = threads
+                    let result = try NMF(configuration: config).decompose(magnitudes: y.magnitudes(), basis: basis.templates, initialActivations: u0)
+                    activations = result.activations
+                    reconstruction = Self.withMixturePhase(MatrixProduct.multiply(basis.templates, activations), of: y)
+                    phases = nil
+                    blockCost = result.cost
+                }
+                for i in 0..<min(cost.count, blockCost.count) { cost[i] += blockCost[i] }
+                let outputs = resynthesizer.outputs(spectrogram: y, activations: activations, phases: phases)
+                for (o, spectrum) in outputs.enumerated() {
+                    synthesizers[o][c].add(spectrum, threadCount: threads)
+                    block.outputSamples[o].append(synthesizers[o][c].drainCompletedSamples())
+                }
+                reconstructionSynthesizers[c].add(reconstruction, threadCount: threads)
+                block.reconstructionSamples.append(reconstructionSynthesizers[c].drainCompletedSamples())
+                block.activations.append(activations)
+                block.reconstructions.append(reconstruction)
+                if let phases { block.phases.append(phases) }
+                completed += frames.count
+                progress?(SeparationProgress(completed: completed, total: frameCount * channels))
+            }
+            try handOut(block)
+        }
+        // The tails of the overlap-add.
+        let tail = SeparatedBlock(frames: frameCount..<frameCount, spectrograms: [], activations: [], reconstructions: [], phases: [],
+                                  outputSamples: synthesizers.map { $0.map { $0.finish() } },
+                                  reconstructionSamples: reconstructionSynthesizers.map { $0.finish() })
+        try handOut(tail)
+        let summary = SeparationSummary(cost: cost, iterations: configuration.iterations,
+                                        seconds: Date().timeIntervalSince(start), outputEnergy: outputEnergy)
+        try sink.finish(summary)
+        return summary
+    }
+
+    /// `magnitudes · Y/|Y|` (phase 0 where `Y = 0`).
+    static func withMixturePhase(_ magnitudes: RealMatrix, of y: ComplexMatrix) -> ComplexMatrix {
+        var out = ComplexMatrix(rows: y.rows, columns: y.columns)
+        for i in 0..<(y.rows * y.columns) {
+            let re = Double(y.values[2 * i]), im = Double(y.values[2 * i + 1])
+            let m = (re * re + im * im).squareRoot()
+            let a = Double(magnitudes.values[i])
+            out.values[2 * i] = Float(m > 0 ? a * re / m : a)
+            out.values[2 * i + 1] = Float(m > 0 ? a * im / m : 0)
+        }
+        return out
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import ComplexNMF
+import Foundation
+
+extension SeparationMethod: ExpressibleByArgument {}
+extension ComponentSignal: ExpressibleByArgument {}
+
+/// `cnmf separate AUDIO --basis basis.npy -o DIR`: one audio file per basis component (or group).
+struct SeparateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "separate",
+        abstract: "Separate a recording into one audio file per basis component (or group).",
+        discussion: """
+            decode → STFT (the basis's settings) → decomposition with the fixed basis → \
+            per-component resynthesis → inverse STFT (exact input length) → audio files. \
+            Streams blocks of frames: memory does not grow with the input's duration, and \
+            results do not depend on --block-frames or --threads. Input at another sample \
+            rate than the basis is resampled (libsoxr); outputs are at the basis rate and keep \
+            the input's channels (each separated with the same basis) unless --mono.
+            Writes into DIR: <label>.wav per component (or <group>.wav with --groups), \
+            reconstruction.wav, spectrogram.npy (+ .json), basis_calc.npy, activation_calc.npy, \
+            reconst.npy, cost.npy, phase_calc.npy (with --save-phase), learning_curve.png, \
+            spectrograms.png, activations.png, report.json. Existing files are an error \
+            unless --overwrite.
+            """
+    )
+
+    @Argument(help: "Input recording (any format libsndfile reads).")
+    var audio: String
+
+    @Option(help: "Basis .npy [bins × components] (its sidecar basis.json gives labels and STFT settings).")
+    var basis: String
+
+    @Option(name: [.short, .customLong("output")], help: "Output directory (created if missing).")
+    var outputDirectory: String = "separated"
+
+    @Option(help: "Decomposition: complex-nmf or nmf. (default: complex-nmf)")
+    var method: SeparationMethod = .complexNMF
+
+    @Option(help: "Iterations per frame. (default: 100)")
+    var iterations: Int = 100
+
+    @Option(help: "Component signals: consistent (sum to the input), model (H·U·P, sum to the reconstruction) or mask (Wiener-like, mixture phase; the only kind for nmf). (default: consistent for complex-nmf, mask for nmf)")
+    var components: ComponentSignal?
+
+    @Option(help: "JSON file mapping output names to basis labels, e.g. {\"piano\": [\"C4\", \"E4\"]}.")
+    var groups: String?
+
+    @Flag(help: "Also write phase_calc.npy (8 · K · bins · frames bytes per channel).")
+    var savePhase = false
+
+    @Option(name: .customLong("sparsity-p"), help: "Complex NMF sparsity exponent p in (0, 2). (default: 1.2)")
+    var sparsity: Double = 1.2
+
+    @Option(name: .customLong("lambda"), help: "Complex NMF penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2) per channel)")
+    var lambda: Double?
+
+    @Option(name: .customLong("phase-jitter"), help: "Complex NMF initial phase perturbation in radians (seeded). (default: 0)")
+    var phaseJitter: Double = 0
+
+    @Option(help: "NMF divergence: euclid, kl or is. (default: euclid)")
+    var divergence: Divergence = .euclidean
+
+    @Option(help: "Seed of the initial activations (and phase perturbation). (default: 0)")
+    var seed: UInt64 = 0
+
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+
+    @Option(help: "Frames decomposed per block (memory vs. overhead). Results do not depend on it. (default: 64)")
+    var blockFrames: Int = 64
+
+    @Flag(help: "Downmix the input to mono first.")
+    var mono = false
+
+    @Flag(name: .customLong("float"), help: "Write 32-bit float WAVs instead of 16-bit PCM.")
+    var floatSamples = false
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        if iterations < 1 { throw ValidationError("--iterations must be at least 1, not \(iterations).") }
+        if blockFrames < 1 { throw ValidationError("--block-frames must be at least 1, not \(blockFrames).") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads).") }
+        if !(sparsity > 0 && sparsity < 2) { throw ValidationError("--sparsity-p must be in (0, 2), not \(sparsity).") }
+        if let lambda, !(lambda.isFinite && lambda >= 0) { throw ValidationError("--lambda must be a finite value ≥ 0, not \(lambda).") }
+        if !(phaseJitter.isFinite && phaseJitter >= 0) { throw ValidationError("--phase-jitter must be a finite angle ≥ 0, not \(phaseJitter).") }
+        if method == .nmf, let components, components != .mask { throw ValidationError("--method nmf has no phases: its components are masks (drop --components or use --method complex-nmf).") }
+        if method == .complexNMF, components == .mask { throw ValidationError("--components mask goes with --method nmf.") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let (basis, note) = try Basis.read(contentsOf: self.basis)
+            if let note, !outputOptions.quiet { printError(note) }
+            let outputGroups = try groups.map { try OutputGroups.read(contentsOf: $0, labels: basis.labels) }
+
+            var config = SeparationConfiguration()
+            config.method = method
+            config.componentSignal = components ?? (method == .nmf ? .mask : .consistent)
+            config.iterations = iterations
+            config.sparsity = sparsity
+            config.lambda = lambda
+            config.phaseJitter = phaseJitter
+            config.divergence = divergence
+            config.seed = seed
+            config.blockFrames = blockFrames
+            if let threads { config.threadCount = threads }
+            config.mono = mono
+            let pipeline = try SeparationPipeline(basis: basis, configuration: config, groups: outputGroups)
+
+            // Validate the input and the output directory before any work.
+            let probe = try AudioFileReader(path: audio)
+            try OutputDirectory.prepare(outputDirectory)
+            let names = FileSeparationSink.fileNames(outputNames: pipeline.groups.names, savePhase: savePhase)
+            try OutputDirectory.checkNoneExist(names, in: outputDirectory, overwrite: outputOptions.overwrite)
+            if savePhase {
+                let frames = basis.sidecar.configuration.frameCount(sampleCount: probe.frameCount)
+                try DiskBudget.check(bytes: 8 * basis.componentCount * basis.sidecar.configuration.binCount * frames * (mono ? 1 : probe.channelCount),
+                                     directory: outputDirectory, what: "phase_calc.npy")
+            }
+
+            let sink = FileSeparationSink(directory: outputDirectory, encoding: floatSamples ? .float32 : .pcm16,
+                                          savePhase: savePhase, inputDescription: audio)
+            let bar = ProgressBar(label: "separate", quiet: outputOptions.quiet)
+            let summary = try pipeline.run(inputPath: audio, sink: sink, notes: { if !outputOptions.quiet { printError($0) } }) {
+                bar.update(IterationProgress(iteration: $0.completed, maximumIterations: $0.total, cost: .nan))
+            }
+            bar.finish()
+            if !outputOptions.quiet {
+                if sink.clippedSamples > 0 { printError("warning: \(sink.clippedSamples) samples were outside [-1, 1) and clipped; use --float to keep them") }
+                printError(String(format: "separate: %d outputs (%@) in %@, %d iterations, final cost %.6g, %.1f s, peak memory %.0f MiB",
+                                  pipeline.groups.names.count, pipeline.groups.names.joined(separator: ", "), outputDirectory,
+                                  summary.iterations, summary.cost.last ?? .nan, summary.seconds, Double(PeakMemory.residentBytes) / 1_048_576))
+            }
+        }
+    }
+}
