@@ -25,9 +25,12 @@ test: deps
 
 demo: release
 	@mkdir -p $(OUT)
-	$(CNMF) spectrogram $(DEMO_INPUT) -o $(OUT)/spectrogram.npy --overwrite
-	$(CNMF) resynth $(OUT)/spectrogram.npy -o $(OUT)/resynthesis.wav --overwrite
-	@echo "demo: spectrogram in $(OUT)/spectrogram.npy (+ .json sidecar), resynthesis in $(OUT)/resynthesis.wav"
+	$(CNMF) basis Fixtures/notes/piano -o $(OUT)/basis.npy --overwrite
+	$(CNMF) separate $(DEMO_INPUT) --basis $(OUT)/basis.npy -o $(OUT)/separated --overwrite
+	$(CNMF) evaluate --reference Fixtures/mixtures/piano_chord/sources --estimate $(OUT)/separated --json $(OUT)/evaluation.json
+	@echo
+	@echo "demo: basis in $(OUT)/basis.npy (+ basis.json); one WAV per note, reconstruction.wav,"
+	@echo "      .npy intermediates, plots and report.json in $(OUT)/separated/; scores in $(OUT)/evaluation.json"
 
 clean:
 	rm -rf .build $(OUT)
