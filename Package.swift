@@ -60,7 +60,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(
             name: "ComplexNMFTests",
-            dependencies: ["ComplexNMF"]
+            dependencies: ["ComplexNMF", "cnmf"]
         ),
     ]
 )

@@ -26,7 +26,9 @@ func printError(_ message: String) {
 
 extension ParsableCommand {
     /// Runs `body`, turning library errors into one line on stderr and the documented exit status.
+    /// SIGINT/SIGTERM during `body` remove the partial outputs and say which were not written.
     func reportingErrors(_ body: () throws -> Void) throws {
+        InterruptHandler.install(command: Self._commandName)
         do {
             try body()
         } catch let error as ComplexNMFError {
@@ -52,6 +54,28 @@ extension ParsableCommand {
         }
         guard FileManager.default.isWritableFile(atPath: directory) else {
             throw ComplexNMFError.unwritableFile(path: path, reason: "the directory '\(directory)' is not writable")
+        }
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a clean stop: partial outputs are removed, the outputs that were
+/// not written are listed on stderr, and the exit status is 130 (SIGINT) or 143 (SIGTERM).
+enum InterruptHandler {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func install(command: String) {
+        guard sources.isEmpty else { return }
+        for (number, status) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let unwritten = TemporaryFileRegistry.removeAll()
+                let list = unwritten.isEmpty ? "" : "; not written: " + unwritten.joined(separator: ", ")
+                printError("cnmf \(command): interrupted\(list)")
+                exit(status)
+            }
+            source.resume()
+            sources.append(source)
         }
     }
 }

@@ -34,6 +34,7 @@ public final class AtomicFileWriter {
         descriptor = fd
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         fchmod(fd, 0o644)
+        TemporaryFileRegistry.register(temporary: temporaryPath, destination: destination)
     }
 
     /// Appends raw bytes. Throws (with the OS reason, e.g. "No space left on device") on failure.
@@ -75,14 +76,19 @@ public final class AtomicFileWriter {
         guard rename(temporaryPath, destination) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
+            TemporaryFileRegistry.unregister(temporary: temporaryPath)
             throw ComplexNMFError.unwritableFile(path: destination, reason: reason)
         }
         committed = true
+        TemporaryFileRegistry.unregister(temporary: temporaryPath)
     }
 
     deinit {
         if descriptor >= 0 { close(descriptor) }
-        if !committed { unlink(temporaryPath) }
+        if !committed {
+            unlink(temporaryPath)
+            TemporaryFileRegistry.unregister(temporary: temporaryPath)
+        }
     }
 
     /// Writes `bytes` to `path` atomically in one call.
