@@ -35,6 +35,11 @@ let package = Package(
             path: "Examples/SeparateFixture"
         ),
 
+        // MARK: - Fuzz targets (libFuzzer; built with -sanitize=fuzzer by scripts/fuzz.sh)
+        .executableTarget(name: "fuzz-npy", dependencies: ["ComplexNMF"], path: "Tests/Fuzz/NPYReader"),
+        .executableTarget(name: "fuzz-sidecar", dependencies: ["ComplexNMF"], path: "Tests/Fuzz/SidecarReader"),
+        .executableTarget(name: "fuzz-audio", dependencies: ["ComplexNMF"], path: "Tests/Fuzz/AudioReader"),
+
         // MARK: - C libraries from Debian -dev packages
         .systemLibrary(
             name: "CSndFile", pkgConfig: "sndfile",

@@ -74,7 +74,7 @@ public final class AudioFileReader {
     /// Reads the rest of the file.
     public func readAll() throws -> AudioSignal {
         var channels = [[Float]](repeating: [], count: channelCount)
-        for c in 0..<channelCount { channels[c].reserveCapacity(frameCount) }
+        for c in 0..<channelCount { channels[c].reserveCapacity(min(frameCount, 1 << 22)) }
         while true {
             let block = try read(maximumFrames: 65_536)
             if block[0].isEmpty { break }

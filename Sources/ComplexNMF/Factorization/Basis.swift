@@ -108,7 +108,12 @@ public struct BasisSidecar: Codable, Equatable, Sendable {
     public static func read(forArray arrayPath: String) throws -> BasisSidecar? {
         let path = SpectrogramSidecar.path(forArray: arrayPath)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let sidecar: BasisSidecar = try decodeSidecar(path: path)
+        return try decode(try readFileBytes(path), path: path)
+    }
+
+    /// Parses and checks basis sidecar JSON bytes; `path` names the file in errors.
+    public static func decode(_ data: Data, path: String) throws -> BasisSidecar {
+        let sidecar: BasisSidecar = try decodeSidecar(data, path: path)
         do { try sidecar.configuration.validate() } catch let error as ComplexNMFError {
             throw ComplexNMFError.invalidContent(path: path, reason: "sidecar holds invalid STFT settings: \(error)")
         }
@@ -126,7 +131,11 @@ public struct BasisSidecar: Codable, Equatable, Sendable {
 
 /// Decodes a JSON sidecar with errors that name the file and the offending entry.
 func decodeSidecar<T: Decodable>(path: String) throws -> T {
-    let data = try readFileBytes(path)
+    try decodeSidecar(try readFileBytes(path), path: path)
+}
+
+/// Decodes JSON sidecar bytes; `path` names the file in errors.
+func decodeSidecar<T: Decodable>(_ data: Data, path: String) throws -> T {
     do {
         return try JSONDecoder().decode(T.self, from: data)
     } catch let DecodingError.keyNotFound(key, _) {

@@ -52,8 +52,12 @@ public struct NPYArray: Equatable, Sendable {
     /// - Throws: `ComplexNMFError` naming the file and the problem: missing file, directory, bad
     ///   magic, truncated header or data, unsupported dtype, data size that disagrees with the shape.
     public static func read(contentsOf path: String) throws -> NPYArray {
-        let data = try readFileBytes(path)
-        return try data.withUnsafeBytes { raw -> NPYArray in
+        try decode(try readFileBytes(path), path: path)
+    }
+
+    /// Parses the bytes of a `.npy` file (see `read(contentsOf:)`); `path` names it in errors.
+    public static func decode(_ data: Data, path: String) throws -> NPYArray {
+        try data.withUnsafeBytes { raw -> NPYArray in
             let header = try NPYHeader.parse(raw, path: path)
             let available = raw.count - header.dataOffset
             guard available == header.dataByteCount else {

@@ -57,7 +57,12 @@ public struct SpectrogramSidecar: Codable, Equatable, Sendable {
     public static func read(forArray arrayPath: String) throws -> SpectrogramSidecar? {
         let path = Self.path(forArray: arrayPath)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let sidecar: SpectrogramSidecar = try decodeSidecar(path: path)
+        return try decode(try readFileBytes(path), path: path)
+    }
+
+    /// Parses and checks sidecar JSON bytes; `path` names the file in errors.
+    public static func decode(_ data: Data, path: String) throws -> SpectrogramSidecar {
+        let sidecar: SpectrogramSidecar = try decodeSidecar(data, path: path)
         do { try sidecar.configuration.validate() } catch let error as ComplexNMFError {
             throw ComplexNMFError.invalidContent(path: path, reason: "sidecar holds invalid STFT settings: \(error)")
         }

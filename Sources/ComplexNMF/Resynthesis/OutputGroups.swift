@@ -48,7 +48,11 @@ public struct OutputGroups: Sendable, Equatable {
 
     /// Reads a `groups.json` file.
     public static func read(contentsOf path: String, labels: [String]) throws -> OutputGroups {
-        let data = try readFileBytes(path)
+        try decode(try readFileBytes(path), labels: labels, path: path)
+    }
+
+    /// Parses `groups.json` bytes; `path` names the file in errors.
+    public static func decode(_ data: Data, labels: [String], path: String) throws -> OutputGroups {
         guard let object = try? JSONSerialization.jsonObject(with: data), let map = object as? [String: Any] else {
             throw ComplexNMFError.invalidContent(path: path, reason: "not a JSON object of the form {\"name\": [\"label\", …], …}")
         }
