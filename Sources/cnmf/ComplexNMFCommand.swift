@@ -71,8 +71,7 @@ struct ComplexNMFCommand: ParsableCommand {
             try result.phases.npyArray().write(to: inputs.outputPath("phase_calc.npy"))
             try NPYArray(result.reconstruction).write(to: inputs.outputPath("reconst.npy"))
             try NPYArray(result.cost).write(to: inputs.outputPath("cost.npy"))
-            try LearningCurve.write(cost: result.cost, method: "Complex NMF (p = \(sparsity), λ = \(String(format: "%.3g", result.lambda)))",
-                                    costName: "Σ|Y − F|² + 2λΣU^p", to: inputs.outputPath("learning_curve.png"))
+            try LinePlot.learningCurve(cost: result.cost, method: "Complex NMF (p = \(sparsity), λ = \(String(format: "%.3g", result.lambda)))", costName: "Σ|Y − F|² + 2λΣU^p").render(to: inputs.outputPath("learning_curve.png"))
             if !inputs.quiet {
                 printError("complex-nmf: \(result.iterations) iterations, λ = \(result.lambda), final cost \(result.cost.last ?? .nan); wrote basis_calc.npy, activation_calc.npy, phase_calc.npy, reconst.npy, cost.npy, learning_curve.png in \(inputs.outputDirectory)")
             }

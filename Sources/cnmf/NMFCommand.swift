@@ -41,8 +41,8 @@ struct NMFCommand: ParsableCommand {
             try NPYArray(result.activations).write(to: inputs.outputPath("activation_calc.npy"))
             try NPYArray(reconstruction).write(to: inputs.outputPath("reconst.npy"))
             try NPYArray(result.cost).write(to: inputs.outputPath("cost.npy"))
-            try LearningCurve.write(cost: result.cost, method: "NMF (\(divergence.rawValue))", costName: divergence.costName,
-                                    to: inputs.outputPath("learning_curve.png"))
+            try LinePlot.learningCurve(cost: result.cost, method: "NMF (\(divergence.rawValue))", costName: divergence.costName)
+                .render(to: inputs.outputPath("learning_curve.png"))
             if !inputs.quiet {
                 printError("nmf: \(result.iterations) iterations, final cost \(result.cost.last ?? .nan); wrote basis_calc.npy, activation_calc.npy [\(basis.columns) × \(spectrogram.columns)], reconst.npy, cost.npy, learning_curve.png in \(inputs.outputDirectory)")
             }

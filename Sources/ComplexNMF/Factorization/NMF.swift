@@ -41,6 +41,9 @@ public struct NMFResult: Sendable {
     public var cost: [Double]
     /// Cost of the initial activations.
     public var initialCost: Double
+    /// Each frame's share of the cost after each iteration, `[iterations × frames]`
+    /// (iteration-major): `cost[i]` is the sum of row i in frame order.
+    public var frameCosts: [Double]
     /// Iterations run.
     public var iterations: Int { cost.count }
 }
@@ -76,24 +79,26 @@ public struct NMF: Sendable {
         precondition(initialActivations.rows == basis.columns && initialActivations.columns == magnitudes.columns, "U0 shape")
         let problem = NMFProblem(v: magnitudes, h: basis, divergence: configuration.divergence, threads: configuration.threadCount)
         var u = initialActivations.values.map(Double.init)
-        let (initialCost, first) = problem.pass(u)
+        let (initialCost, _, first) = problem.pass(u)
         var next = first
         var costs: [Double] = []
+        var frameCosts: [Double] = []
         let rule = configuration.stopping
         while true {
             let current = next
-            let (cost, following) = problem.pass(current)
+            let (cost, perFrame, following) = problem.pass(current)
             guard cost.isFinite else {
                 throw ComplexNMFError.numericalFailure(reason: "NMF cost became \(cost) at iteration \(costs.count + 1)")
             }
             u = current
             next = following
             costs.append(cost)
+            frameCosts += perFrame
             progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
             if rule.shouldStop(costs: costs) { break }
         }
         let activations = RealMatrix(rows: basis.columns, columns: magnitudes.columns, values: u.map(Float.init))
-        return NMFResult(activations: activations, cost: costs, initialCost: initialCost)
+        return NMFResult(activations: activations, cost: costs, initialCost: initialCost, frameCosts: frameCosts)
     }
 }
 
@@ -162,7 +167,7 @@ struct NMFProblem {
     }
 
     /// The cost of `u` and the multiplicatively updated activations, in one pass over the frames.
-    func pass(_ u: [Double]) -> (cost: Double, updated: [Double]) {
+    func pass(_ u: [Double]) -> (cost: Double, frameCosts: [Double], updated: [Double]) {
         let eps = NumericalGuards.epsilon
         var updated = [Double](repeating: 0, count: u.count)
         var frameCosts = [Double](repeating: 0, count: frames)
@@ -223,6 +228,6 @@ struct NMFProblem {
             }
         }
         // Frame costs summed in frame order: independent of the thread split.
-        return (frameCosts.reduce(0, +), updated)
+        return (frameCosts.reduce(0, +), frameCosts, updated)
     }
 }

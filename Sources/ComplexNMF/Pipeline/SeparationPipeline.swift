@@ -126,7 +126,9 @@ public final class SeparationPipeline {
             for (c, y) in spectrograms.enumerated() {
                 let u0 = ActivationInitializer.halfNormal(components: basis.componentCount, frames: frames, seed: configuration.seed, stream: UInt64(c))
                 let activations: RealMatrix, reconstruction: ComplexMatrix, phases: PhaseTensor?
-                let blockCost: [Double]
+                // Per-frame costs `[iterations × frames]`, added in frame order so that the
+                // totals do not depend on the block size.
+                let frameCosts: [Double]
                 switch configuration.method {
                 case .complexNMF:
                     var config = ComplexNMFConfiguration()
@@ -138,7 +140,7 @@ public final class SeparationPipeline {
                     config.threadCount = threads
                     let result = try ComplexNMF(configuration: config).decompose(
                         spectrogram: y, basis: basis.templates, initialActivations: u0, frameOffset: frames.lowerBound, stream: UInt64(c))
-                    (activations, reconstruction, phases, blockCost) = (result.activations, result.reconstruction, result.phases, result.cost)
+                    (activations, reconstruction, phases, frameCosts) = (result.activations, result.reconstruction, result.phases, Self.spreadOverFirstFrame(result.cost, frames: frames.count))
                 case .nmf:
                     var config = NMFConfiguration()
                     config.divergence = configuration.divergence
@@ -148,9 +150,12 @@ public final class SeparationPipeline {
                     activations = result.activations
                     reconstruction = Self.withMixturePhase(MatrixProduct.multiply(basis.templates, activations), of: y)
                     phases = nil
-                    blockCost = result.cost
+                    frameCosts = result.frameCosts
                 }
-                for i in 0..<min(cost.count, blockCost.count) { cost[i] += blockCost[i] }
+                let count = frames.count
+                for i in 0..<min(cost.count, frameCosts.count / max(count, 1)) {
+                    for j in 0..<count { cost[i] += frameCosts[i * count + j] }
+                }
                 let outputs = resynthesizer.outputs(spectrogram: y, activations: activations, phases: phases)
                 for (o, spectrum) in outputs.enumerated() {
                     synthesizers[o][c].add(spectrum, threadCount: threads)
@@ -175,6 +180,13 @@ public final class SeparationPipeline {
                                         seconds: Date().timeIntervalSince(start), outputEnergy: outputEnergy)
         try sink.finish(summary)
         return summary
+    }
+
+    /// TEMPORARY: block totals laid out as per-frame costs (all on the first frame).
+    static func spreadOverFirstFrame(_ cost: [Double], frames: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: cost.count * frames)
+        for i in 0..<cost.count { out[i * frames] = cost[i] }
+        return out
     }
 
     /// `magnitudes · Y/|Y|` (phase 0 where `Y = 0`).
