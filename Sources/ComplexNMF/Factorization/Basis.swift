@@ -41,13 +41,12 @@ public struct Basis: Sendable, Equatable {
             }
             return (Basis(templates: templates, labels: sidecar.labels, sidecar: sidecar), nil)
         }
-        var sidecar = BasisSidecar(configuration: STFTConfiguration(), sampleRate: nil,
+        let sidecar = BasisSidecar(configuration: STFTConfiguration(), sampleRate: nil,
                                    labels: (0..<templates.columns).map { "component\($0)" }, sources: [], componentsPerFile: 1)
         guard sidecar.configuration.binCount == templates.rows else {
             throw ComplexNMFError.shapeMismatch(what: "'\(path)' bins", expected: "1025 (n_fft 2048, the default, since there is no sidecar '\(SpectrogramSidecar.path(forArray: path))')", actual: "\(templates.rows)",
                                                 hint: "write a basis.json sidecar with \"n_fft\": \(2 * (templates.rows - 1)), or learn the basis with `cnmf basis`")
         }
-        sidecar.fftSize = 2048
         return (Basis(templates: templates, labels: sidecar.labels, sidecar: sidecar),
                 "note: '\(path)' has no sidecar; assuming n_fft 2048, hop 512, hann and the input's sample rate")
     }

@@ -47,7 +47,9 @@ public struct BasisLearner: Sendable {
     }
 
     /// Learns the basis from recordings (labels from the file names: `C4.wav` → `C4`; with
-    /// several columns per file `C4`, `C4#2`, …). Multichannel recordings are downmixed;
+    /// several columns per file `C4`, `C4#2`, …; recordings whose names collide are labelled
+    /// with their folder too: `piano/C5.wav`, `flute/C5.wav` → `piano_C5`, `flute_C5`).
+    /// Multichannel recordings are downmixed;
     /// recordings at another rate than the first are resampled to it (listed in `notes`).
     public func learn(from paths: [String]) throws -> (basis: Basis, notes: [String]) {
         guard !paths.isEmpty else {
@@ -55,6 +57,7 @@ public struct BasisLearner: Sendable {
         }
         var columns: [Float] = []
         var labels: [String] = []
+        let stems = Self.uniqueNames(for: paths)
         var notes: [String] = []
         var sampleRate: Int?
         let n = configuration.componentsPerFile
@@ -69,16 +72,28 @@ public struct BasisLearner: Sendable {
             sampleRate = sampleRate ?? signal.sampleRate
             let w = try templates(of: samples, path: path)
             columns += w.values
-            let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            let stem = stems[labels.count / n]
             labels += (0..<n).map { $0 == 0 ? stem : "\(stem)#\($0 + 1)" }
-        }
-        if Set(labels).count != labels.count {
-            notes.append("warning: several recordings share a file name; labels repeat")
         }
         let bins = configuration.stft.binCount
         let sidecar = BasisSidecar(configuration: configuration.stft, sampleRate: sampleRate, labels: labels,
                                    sources: paths, componentsPerFile: n)
         return (Basis(templates: RealMatrix(rows: bins, columns: labels.count, values: columns), labels: labels, sidecar: sidecar), notes)
+    }
+
+    /// File stems, prefixed with parent folders where stems collide, numbered as a last resort.
+    static func uniqueNames(for paths: [String]) -> [String] {
+        let urls = paths.map { URL(fileURLWithPath: $0) }
+        var names = urls.map { $0.deletingPathExtension().lastPathComponent }
+        let counts = Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +)
+        names = zip(names, urls).map { name, url in
+            counts[name]! > 1 ? url.deletingLastPathComponent().lastPathComponent + "_" + name : name
+        }
+        var seen: [String: Int] = [:]
+        return names.map { name in
+            seen[name, default: 0] += 1
+            return seen[name]! == 1 ? name : "\(name)_\(seen[name]!)"
+        }
     }
 
     /// Rank-N β-NMF of `v`, columns of W normalised to unit sum (sorted by decreasing energy).

@@ -54,7 +54,7 @@ public struct SeparationReport: Codable, Sendable {
         finalCost = summary.cost.last
         runtimeSeconds = summary.seconds
         peakMemoryMiB = Double(PeakMemory.residentBytes) / 1_048_576
-        outputEnergy = Dictionary(uniqueKeysWithValues: zip(info.outputNames, summary.outputEnergy))
+        outputEnergy = Dictionary(zip(info.outputNames, summary.outputEnergy), uniquingKeysWith: +)
         self.clippedSamples = clippedSamples
         self.files = files
     }

@@ -10,9 +10,14 @@ public struct OutputGroups: Sendable, Equatable {
     /// For each basis component, the index of the output it belongs to.
     public var outputOfComponent: [Int]
 
-    /// One output per component, named by the labels.
+    /// One output per component, named by the labels (repeated labels get `_2`, `_3`, … so
+    /// that no two outputs share a file).
     public init(labels: [String]) {
-        names = labels
+        var seen: [String: Int] = [:]
+        names = labels.map { label in
+            seen[label, default: 0] += 1
+            return seen[label]! == 1 ? label : "\(label)_\(seen[label]!)"
+        }
         outputOfComponent = Array(labels.indices)
     }
 

@@ -169,6 +169,12 @@ import Testing
         #expect(throws: ComplexNMFError.self) { try Basis.read(contentsOf: "\(dir)/basis.npy") }
     }
 
+    @Test func collidingFileNamesGetDistinctLabelsAndOutputs() throws {
+        #expect(BasisLearner.uniqueNames(for: ["a/piano/C5.wav", "b/flute/C5.wav", "x/C4.wav"]) == ["piano_C5", "flute_C5", "C4"])
+        #expect(BasisLearner.uniqueNames(for: ["p/C5.wav", "p/C5.flac"]) == ["p_C5", "p_C5_2"])
+        #expect(OutputGroups(labels: ["C4", "C4", "E4"]).names == ["C4", "C4_2", "E4"])
+    }
+
     @Test func learnedBasisColumnsHaveUnitSumAndLabels() throws {
         var config = BasisLearningConfiguration()
         config.stft = Self.stft
