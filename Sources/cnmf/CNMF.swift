@@ -13,6 +13,6 @@ struct CNMF: ParsableCommand {
             73 output cannot be written, 70 internal error.
             """,
         version: "0.1.0",
-        subcommands: [SpectrogramCommand.self, ResynthCommand.self, NMFCommand.self, ComplexNMFCommand.self, BasisCommand.self, SeparateCommand.self]
+        subcommands: [SpectrogramCommand.self, ResynthCommand.self, NMFCommand.self, ComplexNMFCommand.self, BasisCommand.self, SeparateCommand.self, EvaluateCommand.self]
     )
 }
