@@ -24,10 +24,10 @@ struct BasisCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output basis .npy (the sidecar goes next to it).")
     var output: String = "basis.npy"
 
-    @Option(help: "Basis columns learned per recording. (default: 1)")
+    @Option(parsing: .unconditional, help: "Basis columns learned per recording. (default: 1)")
     var componentsPerFile: Int = 1
 
-    @Option(help: "NMF iterations per recording. (default: 200)")
+    @Option(parsing: .unconditional, help: "NMF iterations per recording. (default: 200)")
     var iterations: Int = 200
 
     @Option(help: "Divergence of the per-recording NMF: euclid, kl or is. (default: kl)")

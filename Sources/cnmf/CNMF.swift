@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `cnmf`: supervised source separation with NMF and Complex NMF on a fixed basis.
 @main
@@ -15,4 +16,21 @@ struct CNMF: ParsableCommand {
         version: "0.1.0",
         subcommands: [SpectrogramCommand.self, ResynthCommand.self, NMFCommand.self, ComplexNMFCommand.self, BasisCommand.self, SeparateCommand.self, EvaluateCommand.self]
     )
+
+    /// Runs the command; every failure ends as one line on stderr and a documented exit status
+    /// (ArgumentParser's multi-line usage text is kept for `--help` only).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit { exit(withError: error) }
+            let message = self.message(for: error).replacingOccurrences(of: "\n", with: " ")
+            if !message.isEmpty {
+                printError("cnmf: error: \(message) (see `cnmf help` or `cnmf <command> --help`)")
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -21,13 +21,13 @@ struct ComplexNMFCommand: ParsableCommand {
 
     @OptionGroup var inputs: FactorizationInputs
 
-    @Option(name: .customLong("sparsity-p"), help: "Sparsity exponent p of the penalty 2λΣU^p, in (0, 2). (default: 1.2)")
+    @Option(name: .customLong("sparsity-p"), parsing: .unconditional, help: "Sparsity exponent p of the penalty 2λΣU^p, in (0, 2). (default: 1.2)")
     var sparsity: Double = 1.2
 
-    @Option(name: .customLong("lambda"), help: "Penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2), the predecessor's rule)")
+    @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2), the predecessor's rule)")
     var lambda: Double?
 
-    @Option(name: .customLong("phase-jitter"), help: "Std. dev. in radians of a seeded perturbation of the initial phases (uses --seed). (default: 0)")
+    @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Std. dev. in radians of a seeded perturbation of the initial phases (uses --seed). (default: 0)")
     var phaseJitter: Double = 0
 
     @Option(name: .customLong("init-phase"), help: "Initial phases .npy, complex (components, bins, frames), instead of the mixture phase.")

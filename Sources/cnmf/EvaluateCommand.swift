@@ -29,7 +29,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write the scores as JSON to this file.")
     var json: String?
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     @Flag(name: [.short, .long], help: "Print nothing but errors.")

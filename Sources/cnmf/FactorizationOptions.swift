@@ -16,10 +16,10 @@ struct FactorizationInputs: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "Output directory (created if missing).")
     var outputDirectory: String = "."
 
-    @Option(help: "Stop once the cost falls below this value (after at least 20 iterations).")
+    @Option(parsing: .unconditional, help: "Stop once the cost falls below this value (after at least 20 iterations).")
     var thr: Double?
 
-    @Option(help: "Stop when one iteration lowers the cost by less than this fraction of it.")
+    @Option(parsing: .unconditional, help: "Stop when one iteration lowers the cost by less than this fraction of it.")
     var tol: Double?
 
     @Option(help: "Seed of the half-normal |N(0,1)| initial activations. (default: 0)")
@@ -28,7 +28,7 @@ struct FactorizationInputs: ParsableArguments {
     @Option(name: .customLong("init-activation"), help: "Initial activations .npy [components × frames] instead of random ones.")
     var initialActivations: String?
 
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
     @Flag(name: [.short, .long], help: "No progress bar or summary; errors only.")
@@ -79,19 +79,7 @@ struct FactorizationInputs: ParsableArguments {
 
     /// Creates the output directory if needed and checks it is writable.
     func prepareOutputDirectory() throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw ComplexNMFError.unwritableFile(path: outputDirectory, reason: "it exists and is not a directory")
-            }
-        } else {
-            do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
-                throw ComplexNMFError.unwritableFile(path: outputDirectory, reason: "cannot create the directory (\(error.localizedDescription))")
-            }
-        }
-        guard FileManager.default.isWritableFile(atPath: outputDirectory) else {
-            throw ComplexNMFError.unwritableFile(path: outputDirectory, reason: "the directory is not writable")
-        }
+        try OutputDirectory.prepare(outputDirectory)
     }
 
     /// `<output directory>/<name>`.

@@ -5,10 +5,10 @@ extension WindowFunction: ExpressibleByArgument {}
 
 /// STFT flags shared by the commands that analyse or synthesise audio.
 struct STFTOptions: ParsableArguments {
-    @Option(name: .customLong("n-fft"), help: "FFT length in samples (librosa n_fft); bins = n-fft/2 + 1. (default: 2048)")
+    @Option(name: .customLong("n-fft"), parsing: .unconditional, help: "FFT length in samples (librosa n_fft); bins = n-fft/2 + 1. (default: 2048)")
     var fftSize: Int?
 
-    @Option(name: .customLong("hop"), help: "Hop between frames in samples (librosa hop_length). (default: 512)")
+    @Option(name: .customLong("hop"), parsing: .unconditional, help: "Hop between frames in samples (librosa hop_length). (default: 512)")
     var hopLength: Int?
 
     @Option(help: "Analysis/synthesis window: hann or hamming (periodic). (default: hann)")

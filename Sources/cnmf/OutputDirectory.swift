@@ -11,8 +11,11 @@ enum OutputDirectory {
                 throw ComplexNMFError.unwritableFile(path: path, reason: "it exists and is not a directory")
             }
         } else {
-            do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                throw ComplexNMFError.unwritableFile(path: path, reason: "cannot create the directory (\(error.localizedDescription))")
+            if mkdir(path, 0o755) != 0 && errno == ENOENT {
+                try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ComplexNMFError.unwritableFile(path: path, reason: "cannot create the directory (\(String(cString: strerror(errno))))")
             }
         }
         guard FileManager.default.isWritableFile(atPath: path) else {

@@ -21,18 +21,18 @@ struct ResynthCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output audio path (.wav, .flac, .aiff or .ogg).")
     var output: String = "resynth.wav"
 
-    @Option(help: "Sample rate in Hz (required without a sidecar).")
+    @Option(parsing: .unconditional, help: "Sample rate in Hz (required without a sidecar).")
     var sampleRate: Int?
 
     @OptionGroup var stft: STFTOptions
 
-    @Option(help: "Output length in samples per channel (default: from the sidecar, else hop × (frames − 1)).")
+    @Option(parsing: .unconditional, help: "Output length in samples per channel (default: from the sidecar, else hop × (frames − 1)).")
     var length: Int?
 
     @Flag(name: .customLong("float"), help: "Write 32-bit float samples instead of 16-bit PCM.")
     var floatSamples = false
 
-    @Option(help: "Worker threads (default: all cores for long inputs).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores for long inputs).")
     var threads: Int?
 
     @OptionGroup var outputOptions: OutputOptions

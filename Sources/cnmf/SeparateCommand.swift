@@ -37,7 +37,7 @@ struct SeparateCommand: ParsableCommand {
     @Option(help: "Decomposition: complex-nmf or nmf. (default: complex-nmf)")
     var method: SeparationMethod = .complexNMF
 
-    @Option(help: "Iterations per frame. (default: 100)")
+    @Option(parsing: .unconditional, help: "Iterations per frame. (default: 100)")
     var iterations: Int = 100
 
     @Option(help: "Component signals: consistent (sum to the input), model (H·U·P, sum to the reconstruction) or mask (Wiener-like, mixture phase; the only kind for nmf). (default: consistent for complex-nmf, mask for nmf)")
@@ -49,13 +49,13 @@ struct SeparateCommand: ParsableCommand {
     @Flag(help: "Also write phase_calc.npy (8 · K · bins · frames bytes per channel).")
     var savePhase = false
 
-    @Option(name: .customLong("sparsity-p"), help: "Complex NMF sparsity exponent p in (0, 2). (default: 1.2)")
+    @Option(name: .customLong("sparsity-p"), parsing: .unconditional, help: "Complex NMF sparsity exponent p in (0, 2). (default: 1.2)")
     var sparsity: Double = 1.2
 
-    @Option(name: .customLong("lambda"), help: "Complex NMF penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2) per channel)")
+    @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Complex NMF penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2) per channel)")
     var lambda: Double?
 
-    @Option(name: .customLong("phase-jitter"), help: "Complex NMF initial phase perturbation in radians (seeded). (default: 0)")
+    @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Complex NMF initial phase perturbation in radians (seeded). (default: 0)")
     var phaseJitter: Double = 0
 
     @Option(help: "NMF divergence: euclid, kl or is. (default: euclid)")
@@ -64,10 +64,10 @@ struct SeparateCommand: ParsableCommand {
     @Option(help: "Seed of the initial activations (and phase perturbation). (default: 0)")
     var seed: UInt64 = 0
 
-    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
-    @Option(help: "Frames decomposed per block (memory vs. overhead). Results do not depend on it. (default: 64)")
+    @Option(parsing: .unconditional, help: "Frames decomposed per block (memory vs. overhead). Results do not depend on it. (default: 64)")
     var blockFrames: Int = 64
 
     @Flag(help: "Downmix the input to mono first.")

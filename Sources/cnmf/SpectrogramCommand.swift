@@ -26,7 +26,7 @@ struct SpectrogramCommand: ParsableCommand {
 
     @OptionGroup var stft: STFTOptions
 
-    @Option(help: "Analyse only this channel (0 = first).")
+    @Option(parsing: .unconditional, help: "Analyse only this channel (0 = first).")
     var channel: Int?
 
     @Flag(help: "Downmix all channels to mono (their average) before analysis.")
@@ -35,7 +35,7 @@ struct SpectrogramCommand: ParsableCommand {
     @Option(help: "Element type of the .npy: complex64 (as librosa) or complex128. (default: complex64)")
     var dtype: Precision = .complex64
 
-    @Option(help: "Worker threads (default: all cores for long inputs). Results do not depend on it.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores for long inputs). Results do not depend on it.")
     var threads: Int?
 
     @OptionGroup var outputOptions: OutputOptions
