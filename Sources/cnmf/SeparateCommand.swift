@@ -4,6 +4,7 @@ import Foundation
 
 extension SeparationMethod: ExpressibleByArgument {}
 extension ComponentSignal: ExpressibleByArgument {}
+extension SpectrumKind: ExpressibleByArgument {}
 
 /// `cnmf separate AUDIO --basis basis.npy -o DIR`: one audio file per basis component (or group).
 struct SeparateCommand: ParsableCommand {
@@ -17,6 +18,9 @@ struct SeparateCommand: ParsableCommand {
             results do not depend on --block-frames or --threads. Input at another sample \
             rate than the basis is resampled (libsoxr); outputs are at the basis rate and keep \
             the input's channels (each separated with the same basis) unless --mono.
+            Default: NMF with the β = ½ divergence on the power spectrogram (squared templates) \
+            and Wiener masks — the best measured on the fixtures (README); --method complex-nmf \
+            gives Complex NMF with mixture-consistent (default) or model components.
             Writes into DIR: <label>.wav per component (or <group>.wav with --groups), \
             reconstruction.wav, spectrogram.npy (+ .json), basis_calc.npy, activation_calc.npy, \
             reconst.npy, cost.npy, phase_calc.npy (with --save-phase), learning_curve.png, \
@@ -34,8 +38,8 @@ struct SeparateCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output directory (created if missing).")
     var outputDirectory: String = "separated"
 
-    @Option(help: "Decomposition: complex-nmf or nmf. (default: complex-nmf)")
-    var method: SeparationMethod = .complexNMF
+    @Option(help: "Decomposition: nmf or complex-nmf. (default: nmf, β = ½ on the power spectrogram with Wiener masks: best measured, see README)")
+    var method: SeparationMethod = .nmf
 
     @Option(parsing: .unconditional, help: "Iterations per frame. (default: 100)")
     var iterations: Int = 100
@@ -58,8 +62,11 @@ struct SeparateCommand: ParsableCommand {
     @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Complex NMF initial phase perturbation in radians (seeded). (default: 0)")
     var phaseJitter: Double = 0
 
-    @Option(help: "NMF divergence: euclid, kl or is. (default: euclid)")
-    var divergence: Divergence = .euclidean
+    @Option(help: "NMF divergence: euclid, kl, beta0.5 or is. (default: beta0.5)")
+    var divergence: Divergence = .betaHalf
+
+    @Option(help: "What NMF fits: power (|Y|² with squared templates, Wiener masks) or magnitude (|Y|, ratio masks). (default: power)")
+    var spectrum: SpectrumKind?
 
     @Option(help: "Seed of the initial activations (and phase perturbation). (default: 0)")
     var seed: UInt64 = 0
@@ -87,6 +94,7 @@ struct SeparateCommand: ParsableCommand {
         if !(phaseJitter.isFinite && phaseJitter >= 0) { throw ValidationError("--phase-jitter must be a finite angle ≥ 0, not \(phaseJitter).") }
         if method == .nmf, let components, components != .mask { throw ValidationError("--method nmf has no phases: its components are masks (drop --components or use --method complex-nmf).") }
         if method == .complexNMF, components == .mask { throw ValidationError("--components mask goes with --method nmf.") }
+        if method == .complexNMF, spectrum != nil { throw ValidationError("--spectrum goes with --method nmf (Complex NMF models the complex spectrogram).") }
     }
 
     func run() throws {
@@ -103,6 +111,7 @@ struct SeparateCommand: ParsableCommand {
             config.lambda = lambda
             config.phaseJitter = phaseJitter
             config.divergence = divergence
+            config.spectrum = spectrum ?? .power
             config.seed = seed
             config.blockFrames = blockFrames
             if let threads { config.threadCount = threads }

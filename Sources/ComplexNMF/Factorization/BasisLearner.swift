@@ -24,7 +24,7 @@ public struct BasisLearningConfiguration: Sendable, Hashable, Codable {
 ///
 ///     G ← G ⊙ Wᵀ(Λ^(β−2) ⊙ V) / Wᵀ Λ^(β−1),   W ← W ⊙ (Λ^(β−2) ⊙ V) Gᵀ / Λ^(β−1) Gᵀ,   Λ = W G
 ///
-/// (β = 2 Euclidean, 1 KL, 0 Itakura–Saito), and the columns of `W`, normalised to unit sum,
+/// (β = 2 Euclidean, 1 KL, ½, 0 Itakura–Saito), and the columns of `W`, normalised to unit sum,
 /// become `N` basis columns.
 public struct BasisLearner: Sendable {
     /// The settings.
@@ -99,7 +99,6 @@ public struct BasisLearner: Sendable {
     /// Rank-N β-NMF of `v`, columns of W normalised to unit sum (sorted by decreasing energy).
     func factorize(_ v: RealMatrix) -> RealMatrix {
         let bins = v.rows, frames = v.columns, n = configuration.componentsPerFile
-        let beta: Double = configuration.divergence == .euclidean ? 2 : configuration.divergence == .kullbackLeibler ? 1 : 0
         let eps = NumericalGuards.epsilon
         let x = v.values.map(Double.init)
         // Initialisation: W from the mean spectrum (plus seeded noise for N > 1), G half-normal.
@@ -110,9 +109,15 @@ public struct BasisLearner: Sendable {
         var w = [Double](repeating: 0, count: bins * n)
         for k in 0..<n { for f in 0..<bins { w[k * bins + f] = mean[f] + (n > 1 ? scale * abs(generator.nextGaussian()) : 0) + eps } }
         var g = (0..<(n * frames)).map { _ in abs(generator.nextGaussian()) + 0.1 }
-        // Λ^(β−2) and Λ^(β−1) without pow() for the three supported β.
-        let weightOfData: (Double) -> Double = beta == 2 ? { _ in 1 } : beta == 1 ? { 1 / $0 } : { 1 / ($0 * $0) }
-        let weightOfModel: (Double) -> Double = beta == 2 ? { $0 } : beta == 1 ? { _ in 1 } : { 1 / $0 }
+        // Λ^(β−2) and Λ^(β−1) without pow() for the supported β.
+        let weightOfData: (Double) -> Double
+        let weightOfModel: (Double) -> Double
+        switch configuration.divergence {
+        case .euclidean: weightOfData = { _ in 1 }; weightOfModel = { $0 }
+        case .kullbackLeibler: weightOfData = { 1 / $0 }; weightOfModel = { _ in 1 }
+        case .betaHalf: weightOfData = { 1 / ($0 * $0.squareRoot()) }; weightOfModel = { 1 / $0.squareRoot() }
+        case .itakuraSaito: weightOfData = { 1 / ($0 * $0) }; weightOfModel = { 1 / $0 }
+        }
         var model = [Double](repeating: 0, count: bins * frames)
         func updateModel() {
             for t in 0..<frames {

@@ -105,7 +105,9 @@ public final class SeparationPipeline {
         try sink.begin(info)
 
         // Pass 3: decompose, resynthesise and hand out block by block.
-        let resynthesizer = ComponentResynthesizer(basis: basis.templates, groups: groups, signal: configuration.effectiveComponentSignal)
+        let power = configuration.method == .nmf && configuration.spectrum == .power
+        let modelBasis = power ? Self.squaredTemplates(basis.templates) : basis.templates
+        let resynthesizer = ComponentResynthesizer(basis: modelBasis, groups: groups, signal: configuration.effectiveComponentSignal)
         let synthesizers = groups.names.map { _ in (0..<channels).map { _ in OverlapAddSynthesizer(transform: transform, frameCount: frameCount, length: length) } }
         let reconstructionSynthesizers = (0..<channels).map { _ in OverlapAddSynthesizer(transform: transform, frameCount: frameCount, length: length) }
         let reader = FrameBlockReader(stream: try makeStream(), transform: transform, length: length)
@@ -146,9 +148,13 @@ public final class SeparationPipeline {
                     config.divergence = configuration.divergence
                     config.stopping = StoppingRule(maximumIterations: configuration.iterations)
                     config.threadCount = threads
-                    let result = try NMF(configuration: config).decompose(magnitudes: y.magnitudes(), basis: basis.templates, initialActivations: u0)
+                    var v = y.magnitudes()
+                    if power { for i in 0..<v.values.count { v.values[i] *= v.values[i] } }
+                    let result = try NMF(configuration: config).decompose(magnitudes: v, basis: modelBasis, initialActivations: u0)
                     activations = result.activations
-                    reconstruction = Self.withMixturePhase(MatrixProduct.multiply(basis.templates, activations), of: y)
+                    var model = MatrixProduct.multiply(modelBasis, activations)
+                    if power { for i in 0..<model.values.count { model.values[i] = model.values[i].squareRoot() } }
+                    reconstruction = Self.withMixturePhase(model, of: y)
                     phases = nil
                     frameCosts = result.frameCosts
                 }
@@ -186,6 +192,18 @@ public final class SeparationPipeline {
     static func spreadOverFirstFrame(_ cost: [Double], frames: Int) -> [Double] {
         var out = [Double](repeating: 0, count: cost.count * frames)
         for i in 0..<cost.count { out[i * frames] = cost[i] }
+        return out
+    }
+
+    /// Element-wise squared templates, each column renormalised to unit sum (the power-spectrum
+    /// basis of `SpectrumKind.power`).
+    static func squaredTemplates(_ h: RealMatrix) -> RealMatrix {
+        var out = h
+        for k in 0..<h.columns {
+            var sum = 0.0
+            for f in 0..<h.rows { let x = Double(h[f, k]); sum += x * x }
+            for f in 0..<h.rows { let x = Double(h[f, k]); out[f, k] = sum > 0 ? Float(x * x / sum) : 0 }
+        }
         return out
     }
 

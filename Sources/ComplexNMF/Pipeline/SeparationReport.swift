@@ -45,6 +45,7 @@ public struct SeparationReport: Codable, Sendable {
             parameters["phase_jitter"] = "\(c.phaseJitter)"
         } else {
             parameters["divergence"] = c.divergence.rawValue
+            parameters["spectrum"] = c.spectrum.rawValue
         }
         format = ["sample_rate": "\(info.sampleRate)", "channels": "\(info.channelCount)", "samples": "\(info.length)",
                   "frames": "\(info.frameCount)", "n_fft": "\(info.stft.fftSize)", "hop_length": "\(info.stft.hopLength)",

@@ -26,19 +26,21 @@ import Testing
 
     @Test func resultsDoNotDependOnBlockSizeOrThreadCount() throws {
         let basis = try Self.basis(), signal = try Self.mixture()
-        let reference = try separate(signal, basis: basis) { $0.blockFrames = 64; $0.threadCount = 1; $0.phaseJitter = 0.2 }
+        for method in SeparationMethod.allCases {
+        let reference = try separate(signal, basis: basis) { $0.method = method; $0.blockFrames = 64; $0.threadCount = 1; $0.phaseJitter = 0.2 }
         for (block, threads) in [(1, 2), (7, 2), (1000, 3)] {
-            let other = try separate(signal, basis: basis) { $0.blockFrames = block; $0.threadCount = threads; $0.phaseJitter = 0.2 }
+            let other = try separate(signal, basis: basis) { $0.method = method; $0.blockFrames = block; $0.threadCount = threads; $0.phaseJitter = 0.2 }
             #expect(other.outputs == reference.outputs, "block \(block), threads \(threads)")
             #expect(other.activations == reference.activations)
             #expect(relativeError(other.summary!.cost, reference.summary!.cost) < 1e-12)
         }
+        }
     }
 
-    @Test(arguments: [(SeparationMethod.complexNMF, ComponentSignal.consistent), (.nmf, .mask)])
-    func componentsSumToTheInput(method: SeparationMethod, signal kind: ComponentSignal) throws {
+    @Test(arguments: [(SeparationMethod.complexNMF, ComponentSignal.consistent, SpectrumKind.magnitude), (.nmf, .mask, .magnitude), (.nmf, .mask, .power)])
+    func componentsSumToTheInput(method: SeparationMethod, signal kind: ComponentSignal, spectrum: SpectrumKind) throws {
         let signal = try Self.mixture()
-        let sink = try separate(signal, basis: try Self.basis()) { $0.method = method; $0.componentSignal = kind }
+        let sink = try separate(signal, basis: try Self.basis()) { $0.method = method; $0.componentSignal = kind; $0.spectrum = spectrum }
         var worst: Float = 0
         for i in 0..<signal.frameCount {
             worst = max(worst, abs(sink.outputs.reduce(0) { $0 + $1.channels[0][i] } - signal.channels[0][i]))
@@ -48,7 +50,7 @@ import Testing
     }
 
     @Test func modelComponentsSumToTheReconstruction() throws {
-        let sink = try separate(try Self.mixture(), basis: try Self.basis()) { $0.componentSignal = .model }
+        let sink = try separate(try Self.mixture(), basis: try Self.basis()) { $0.method = .complexNMF; $0.componentSignal = .model }
         let reconstruction = sink.reconstruction!.channels[0]
         var worst: Float = 0
         for i in 0..<reconstruction.count {
@@ -99,6 +101,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var config = SeparationConfiguration()
         config.iterations = 10
+        config.method = .complexNMF
         let sink = FileSeparationSink(directory: out, encoding: .float32, savePhase: true, inputDescription: input)
         _ = try SeparationPipeline(basis: basis, configuration: config).run(inputPath: input, sink: sink)
         #expect(Set(TestPaths.contents(of: out)) == Set(FileSeparationSink.fileNames(outputNames: basis.labels, savePhase: true)))
@@ -111,7 +114,7 @@ import Testing
         #expect(try NPYArray.read(contentsOf: "\(out)/phase_calc.npy").shape == [4, Self.stft.binCount, frames])
         #expect(try NPYArray.read(contentsOf: "\(out)/cost.npy").shape == [10])
         // Files written through the sink equal the in-memory components.
-        let memory = try separate(try Self.mixture(), basis: basis) { $0.iterations = 10 }
+        let memory = try separate(try Self.mixture(), basis: basis) { $0.iterations = 10; $0.method = .complexNMF }
         #expect(try AudioFile.read("\(out)/C4.wav").channels[0] == memory.outputs[0].channels[0])
     }
 
@@ -167,6 +170,14 @@ import Testing
         // Without a sidecar a 513-bin basis does not fit the default n_fft 2048.
         try FileManager.default.removeItem(atPath: "\(dir)/basis.json")
         #expect(throws: ComplexNMFError.self) { try Basis.read(contentsOf: "\(dir)/basis.npy") }
+    }
+
+    @Test func separationDefaultsAreTheReadmes() {
+        let config = SeparationConfiguration()
+        #expect(config.method == .nmf && config.divergence == .betaHalf && config.spectrum == .power)
+        #expect(config.effectiveComponentSignal == .mask && config.componentSignal == .consistent)
+        #expect(config.iterations == 100 && config.blockFrames == 64 && config.seed == 0 && !config.mono)
+        #expect(config.sparsity == 1.2 && config.lambda == nil && config.phaseJitter == 0)
     }
 
     @Test func collidingFileNamesGetDistinctLabelsAndOutputs() throws {

@@ -1,0 +1,349 @@
+"""Separation methods prototyped for ComplexNMF (fixed basis, 100 iterations everywhere).
+
+Notation (one channel): Y [F x T] complex mixture STFT, V = |Y|, W [F x K] fixed basis (unit-sum
+columns, one per note file), U [K x T] activations, col[k] = source of column k.
+
+Building blocks
+  nmf_beta      multiplicative updates of U for the beta-divergence D_beta(V^p | W_p U), W fixed:
+                  U <- U * (W_p^T (Lam^(beta-2) * V^p)) / (W_p^T Lam^(beta-1)),  Lam = W_p U
+                p = 1: magnitude model (W_p = W);  p = 2: power model (W_p = W^2, columns
+                re-normalised), i.e. the Gaussian composite model when beta = 0 (IS).
+                Init: U0 = |N(0,1)| (numpy default_rng(0), as the baseline); with scale_init each
+                frame is rescaled so that sum_f (W_p U0)[:, t] = sum_f V^p[:, t] (per frame, so
+                streaming-compatible; beta = 0 needs it because MU are slow to fix a global scale).
+  expand_basis  "envelope-modulated templates": each template w_k is multiplied by the d+1
+                Bernstein polynomials of degree d in normalised log-frequency
+                x(f) = clip(log(f/50 Hz)/log(16 kHz/50 Hz), 0, 1):  g_j(x) = C(d,j) x^j (1-x)^(d-j).
+                They are >= 0 and sum to 1, so the original template is the special case of equal
+                gains, and every expanded column keeps the FULL harmonic comb of the note (unlike
+                band-splitting, which would leave single partials that any note could explain).
+                Source k then has a per-frame smooth spectral tilt/curvature (decay of high
+                partials, velocity-dependent brightness) at the cost of (d+1) x the activations.
+  masks         source magnitude estimate M_s = sum_{k in s} (W_p U)_k^(1/p), mask
+                M_s^alpha / sum_j M_j^alpha (alpha = 1 ratio mask, alpha = 2 Wiener).
+  phase_aware   (PU-consistent) per-frame phase-aware reconstruction from magnitude estimates
+                A_s and a phase prediction psi_s(t) = angle(X_s(t-1)) + 2 pi nu_s(f) hop / n_fft
+                where nu_s(f) (in bins) is the interpolated frequency of the template partial
+                nearest to bin f (phase locking within the main lobe); then J per-bin projections
+                P_s <- A_s exp(i angle(P_s + w_s E)), E = Y - sum P, and finally
+                X_s = P_s + w_s (Y - sum P), w_s = A_s^2 / sum A^2  (sum_s X_s = Y exactly).
+  misi          MISI (Gunawan & Sen 2010): X_s <- A_s exp(i angle(C_s + E/S)), C_s = STFT(ISTFT(X_s)),
+                E = Y - sum C; output C_s + w_s E (mixture-consistent).
+"""
+import numpy as np
+from math import comb
+
+import quality_metrics as qm
+
+EPS = 1e-12
+ITER = 100
+
+
+# ------------------------------------------------------------------ activations
+def nmf_beta(V, W, beta=2.0, p=1, iters=ITER, seed=0, scale_init=True):
+    Wp = W ** p
+    Wp = Wp / np.maximum(Wp.sum(0, keepdims=True), EPS)
+    Vp = V ** p
+    rng = np.random.default_rng(seed)
+    U = np.abs(rng.standard_normal((W.shape[1], V.shape[1])))
+    if scale_init:
+        U *= Vp.sum(0, keepdims=True) / np.maximum((Wp @ U).sum(0, keepdims=True), EPS)
+    if beta == 2:
+        WtV, WtW = Wp.T @ Vp, Wp.T @ Wp
+        for _ in range(iters):
+            U *= WtV / np.maximum(WtW @ U, EPS)
+    else:
+        for _ in range(iters):
+            L = np.maximum(Wp @ U, EPS)
+            U *= (Wp.T @ (Vp * L ** (beta - 2))) / np.maximum(Wp.T @ L ** (beta - 1), EPS)
+    return U, Wp
+
+
+def bernstein_weights(F, rate, n_fft, degree, f_lo=50.0, f_hi=16000.0):
+    f = np.arange(F) * rate / n_fft
+    x = np.clip(np.log(np.maximum(f, f_lo) / f_lo) / np.log(f_hi / f_lo), 0, 1)
+    return np.stack([comb(degree, j) * x ** j * (1 - x) ** (degree - j) for j in range(degree + 1)], 1)
+
+
+def expand_basis(W, col, rate, n_fft, degree):
+    if degree == 0:
+        return W, col
+    G = bernstein_weights(W.shape[0], rate, n_fft, degree)
+    cols, src = [], []
+    for k in range(W.shape[1]):
+        for j in range(degree + 1):
+            cols.append(W[:, k] * G[:, j])
+            src.append(col[k])
+    We = np.stack(cols, 1)
+    return We / We.sum(0, keepdims=True), np.array(src)
+
+
+def source_magnitudes(ctx, beta=2.0, p=1, degree=0, scale_init=True, iters=ITER):
+    W, col = expand_basis(ctx.W, ctx.col, ctx.rate, ctx.settings["n_fft"], degree)
+    U, Wp = nmf_beta(np.abs(ctx.Y), W, beta, p, iters, 0, scale_init)
+    comps = [(Wp[:, col == s] @ U[col == s]) for s in range(ctx.n)]   # power (p=2) or magnitude
+    return np.stack([c ** (1.0 / p) for c in comps])
+
+
+def masks_from(M, alpha):
+    return qm._safe_ratio(np.maximum(M, 0) ** alpha)
+
+
+# ------------------------------------------------------------------ phase
+def partial_frequencies(w, floor_db=-80.0):
+    """Interpolated peak positions (in bins) of a magnitude template."""
+    w = np.maximum(w, EPS)
+    lw = np.log(w)
+    thr = np.log(w.max()) + floor_db / 20 * np.log(10)
+    i = np.flatnonzero((lw[1:-1] > lw[:-2]) & (lw[1:-1] >= lw[2:]) & (lw[1:-1] > thr)) + 1
+    a, b, c = lw[i - 1], lw[i], lw[i + 1]
+    den = a - 2 * b + c
+    delta = np.where(np.abs(den) > EPS, 0.5 * (a - c) / np.where(np.abs(den) > EPS, den, 1), 0)
+    return i + np.clip(delta, -0.5, 0.5)
+
+
+def bin_frequencies(w, max_dist=3.0):
+    """nu(f): frequency (bins) of the template partial nearest to bin f (within max_dist bins);
+    elsewhere the bin centre f."""
+    F = w.shape[0]
+    f = np.arange(F, dtype=float)
+    peaks = partial_frequencies(w)
+    if peaks.size == 0:
+        return f
+    j = np.clip(np.searchsorted(peaks, f), 1, peaks.size - 1) if peaks.size > 1 else np.zeros(F, int)
+    cand = np.stack([peaks[np.maximum(j - 1, 0)], peaks[j]])
+    best = cand[np.argmin(np.abs(cand - f), 0), np.arange(F)]
+    return np.where(np.abs(best - f) <= max_dist, best, f)
+
+
+def source_templates(ctx):
+    return np.stack([ctx.W[:, ctx.col == s].sum(1) for s in range(ctx.n)], 1)
+
+
+def phase_aware(ctx, A, inner=0, weight="power", nu=None):
+    """Per-frame phase-aware, mixture-consistent reconstruction (see module doc)."""
+    Y = ctx.Y
+    S, F, T = A.shape
+    hop, n_fft = ctx.settings["hop_length"], ctx.settings["n_fft"]
+    if nu is None:
+        tmpl = source_templates(ctx)
+        nu = np.stack([bin_frequencies(tmpl[:, s]) for s in range(S)])     # [S, F]
+    adv = np.exp(2j * np.pi * nu * hop / n_fft)
+    X = np.zeros((S, F, T), complex)
+    ang_y = np.exp(1j * np.angle(Y))
+    for t in range(T):
+        a = A[:, :, t]
+        if weight == "power":
+            w = qm._safe_ratio(a ** 2)
+        else:
+            w = qm._safe_ratio(a)
+        if t == 0:
+            ph = np.repeat(ang_y[None, :, 0], S, 0)
+        else:
+            prev = X[:, :, t - 1]
+            ph = np.where(np.abs(prev) > 0, prev / np.maximum(np.abs(prev), EPS), ang_y[None, :, t]) * adv
+        P = a * ph
+        for _ in range(inner):
+            E = Y[:, t] - P.sum(0)
+            Q = P + w * E
+            P = a * np.exp(1j * np.angle(Q))
+        X[:, :, t] = P + w * (Y[:, t] - P.sum(0))
+    return X
+
+
+def misi(ctx, A, X0, iters=20, weight="power", inner_weight="uniform"):
+    """inner_weight: how the mixture error is shared inside the iterations ('uniform' = E/S as in
+    MISI; 'power' = A_s^2/sum A^2, the Wiener share)."""
+    S = A.shape[0]
+    w = qm._safe_ratio(A ** 2) if weight == "power" else np.full(A.shape, 1.0 / S)
+    wi = w if inner_weight == "power" else np.full(A.shape, 1.0 / S)
+    X = X0.copy()
+    for _ in range(iters):
+        C = np.stack([qm.stft(qm.istft(X[s], ctx.settings, ctx.length), ctx.settings) for s in range(S)])
+        E = ctx.Y - C.sum(0)
+        X = A * np.exp(1j * np.angle(C + wi * E))
+    C = np.stack([qm.stft(qm.istft(X[s], ctx.settings, ctx.length), ctx.settings) for s in range(S)])
+    return C + w * (ctx.Y - C.sum(0))
+
+
+# ------------------------------------------------------------------ method registry
+METHODS = {}
+
+
+def reg(name):
+    def deco(f):
+        METHODS[name] = f
+        return f
+    return deco
+
+
+@reg("baseline")
+def _baseline(ctx):
+    U = qm.nmf_activations_euclid(np.abs(ctx.Y), ctx.W, ITER, 0)
+    parts = np.stack([ctx.W[:, ctx.col == s] @ U[ctx.col == s] for s in range(ctx.n)])
+    return list(qm._safe_ratio(parts) * ctx.Y)
+
+
+def make_mask_method(beta, p, alpha, degree=0, scale_init=True):
+    def f(ctx):
+        M = source_magnitudes(ctx, beta, p, degree, scale_init)
+        return list(masks_from(M, alpha) * ctx.Y)
+    return f
+
+
+for beta in (2.0, 1.0, 0.5, 0.0):
+    for p in (1, 2):
+        for alpha in (1.0, 2.0):
+            for degree in (0, 1, 2):
+                METHODS[f"b{beta:g}_p{p}_a{alpha:g}_d{degree}"] = make_mask_method(beta, p, alpha, degree)
+METHODS["b2_p1_a1_d0_noscale"] = make_mask_method(2.0, 1, 1.0, 0, False)
+
+
+def oracle_mag(ctx):
+    return np.stack([np.abs(r) for r in ctx.refs_stft])
+
+
+@reg("oracle_ratio")
+def _oracle_ratio(ctx):
+    return list(masks_from(oracle_mag(ctx), 1) * ctx.Y)
+
+
+@reg("oracle_wiener")
+def _oracle_wiener(ctx):
+    return list(masks_from(oracle_mag(ctx), 2) * ctx.Y)
+
+
+@reg("oracle_mag_pa")
+def _oracle_pa(ctx):
+    return list(phase_aware(ctx, oracle_mag(ctx)))
+
+
+@reg("oracle_mag_pa_in5")
+def _oracle_pa5(ctx):
+    return list(phase_aware(ctx, oracle_mag(ctx), inner=5))
+
+
+@reg("oracle_mag_misi")
+def _oracle_misi(ctx):
+    A = oracle_mag(ctx)
+    return list(misi(ctx, A, masks_from(A, 2) * ctx.Y))
+
+
+# ------------------------------------------------------------------ phase-aware on estimates
+def parse_cfg(cfg):
+    """'b1_p2_d0' -> (beta, p, degree)."""
+    d = {t[0]: t[1:] for t in cfg.split("_")}
+    return float(d["b"]), int(d["p"]), int(d["d"])
+
+
+def make_pa(cfg, mag="model", alpha=2.0, inner=5, post_misi=0):
+    """Phase-aware reconstruction from estimated magnitudes.
+    mag = 'model': A_s = model magnitudes M_s; 'masked': A_s = |mask_alpha(M) Y|."""
+    beta, p, degree = parse_cfg(cfg)
+
+    def f(ctx):
+        M = source_magnitudes(ctx, beta, p, degree)
+        A = M if mag == "model" else np.abs(masks_from(M, alpha) * ctx.Y)
+        X = phase_aware(ctx, A, inner=inner)
+        if post_misi:
+            X = misi(ctx, A, X, iters=post_misi)
+        return list(X)
+    return f
+
+
+def make_misi(cfg, mag="masked", alpha=2.0, iters=10):
+    beta, p, degree = parse_cfg(cfg)
+
+    def f(ctx):
+        M = source_magnitudes(ctx, beta, p, degree)
+        X0 = masks_from(M, alpha) * ctx.Y
+        A = M if mag == "model" else np.abs(X0)
+        return list(misi(ctx, A, X0, iters=iters))
+    return f
+
+
+for cfg in ("b2_p1_d0", "b1_p2_d0", "b0.5_p2_d0", "b1_p1_d0"):
+    for mag in ("model", "masked"):
+        for inner in (0, 5):
+            METHODS[f"pa_{cfg}_{mag}_in{inner}"] = make_pa(cfg, mag, 2.0, inner)
+        METHODS[f"misi10_{cfg}_{mag}"] = make_misi(cfg, mag, 2.0, 10)
+        METHODS[f"misi10_{cfg}_{mag}_a1"] = make_misi(cfg, mag, 1.0, 10)
+
+
+def make_misi2(cfg, alpha=2.0, iters=10, inner_weight="uniform", init="mask"):
+    """MISI on masked magnitudes A_s = |mask_alpha Y|; init 'mask' (X0 = mask Y) or 'pa'
+    (X0 = phase_aware(A, inner=5))."""
+    beta, p, degree = parse_cfg(cfg)
+
+    def f(ctx):
+        M = source_magnitudes(ctx, beta, p, degree)
+        X0 = masks_from(M, alpha) * ctx.Y
+        A = np.abs(X0)
+        if init == "pa":
+            X0 = phase_aware(ctx, A, inner=5)
+        return list(misi(ctx, A, X0, iters=iters, inner_weight=inner_weight))
+    return f
+
+
+for cfg in ("b0.5_p2_d0", "b2_p1_d0"):
+    for it in (5, 20, 50):
+        METHODS[f"misi{it}_{cfg}_masked"] = make_misi2(cfg, 2.0, it)
+    METHODS[f"misi20w_{cfg}_masked"] = make_misi2(cfg, 2.0, 20, "power")
+    METHODS[f"misi20pa_{cfg}_masked"] = make_misi2(cfg, 2.0, 20, "uniform", "pa")
+    METHODS[f"misi20_{cfg}_masked_a1"] = make_misi2(cfg, 1.0, 20)
+
+
+# ------------------------------------------------------------------ phase-predicted complex fit
+def pu_complex_fit(ctx, stack_magnitude=True, inner=5, output="pa_model", alpha=2.0, mag_weight=1.0):
+    """Per-frame Complex NMF with PREDICTED phases (phase unwrapping at the template partials):
+      psi_s(f,t) = angle(X_s(f,t-1)) + 2 pi nu_s(f) hop / n_fft       (t = 0: angle Y)
+      B_t[:, s]  = w_s * exp(i psi_s)                                 (w_s: the note template)
+      U_t = argmin_{U>=0} ||Y_t - B_t U||^2 (+ mag_weight * || |Y_t| - W U ||^2 if stack_magnitude)
+    solved exactly (scipy nnls, S unknowns per frame). Then A_s = w_s U_s and
+      output 'pa_model' : X = phase_aware step with A (inner projections, Wiener share of the error)
+      output 'mask'     : X = (A^alpha / sum A^alpha) Y
+      output 'pa_masked': phase_aware step with |mask Y|.
+    One basis column per source assumed (cpf = 1)."""
+    from scipy.optimize import nnls
+    Y = ctx.Y
+    F, T = Y.shape
+    W = source_templates(ctx)
+    S = W.shape[1]
+    hop, n_fft = ctx.settings["hop_length"], ctx.settings["n_fft"]
+    nu = np.stack([bin_frequencies(W[:, s]) for s in range(S)])
+    adv = np.exp(2j * np.pi * nu * hop / n_fft)
+    angY = np.exp(1j * np.angle(Y))
+    X = np.zeros((S, F, T), complex)
+    A_all = np.zeros((S, F, T))
+    scale = np.sqrt(mag_weight)
+    for t in range(T):
+        if t == 0:
+            ph = np.repeat(angY[None, :, 0], S, 0)
+        else:
+            prev = X[:, :, t - 1]
+            ph = np.where(np.abs(prev) > 0, prev / np.maximum(np.abs(prev), EPS), angY[None, :, t]) * adv
+        B = W * ph.T                                          # [F, S]
+        rows = [B.real, B.imag]
+        rhs = [Y[:, t].real, Y[:, t].imag]
+        if stack_magnitude:
+            rows.append(scale * W)
+            rhs.append(scale * np.abs(Y[:, t]))
+        u, _ = nnls(np.vstack(rows), np.concatenate(rhs))
+        A = (W * u).T                                         # [S, F]
+        A_all[:, :, t] = A
+        if output == "mask":
+            X[:, :, t] = qm._safe_ratio(A[:, :, None] ** alpha)[:, :, 0] * Y[None, :, t]
+            continue
+        if output == "pa_masked":
+            A = qm._safe_ratio(A[:, :, None] ** alpha)[:, :, 0] * np.abs(Y[None, :, t])
+        w = qm._safe_ratio(A[:, :, None] ** 2)[:, :, 0]
+        P = A * ph
+        for _ in range(inner):
+            P = A * np.exp(1j * np.angle(P + w * (Y[:, t] - P.sum(0))))
+        X[:, :, t] = P + w * (Y[:, t] - P.sum(0))
+    return X
+
+
+for sm in (False, True):
+    for out in ("pa_model", "mask", "pa_masked"):
+        METHODS[f"pucf_{'cm' if sm else 'c'}_{out}"] = (lambda sm, out: lambda ctx: list(pu_complex_fit(ctx, sm, 5, out)))(sm, out)
