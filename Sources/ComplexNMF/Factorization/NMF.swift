@@ -130,6 +130,8 @@ struct NMFProblem {
     let htv: [Double], hth: [Double], vNorms: [Double]
     /// KL: column sums `Hᵀ1` `[K]`.
     let columnSums: [Double]
+    /// Float copies for the β-divergence pass: `H` column-major, `H` row-major, `V`.
+    let hColumnsF: [Float], hRowsF: [Float], vF: [Float]
 
     init(v: RealMatrix, h: RealMatrix, divergence: Divergence, threads: Int) {
         bins = v.rows; components = h.columns; frames = v.columns
@@ -139,6 +141,9 @@ struct NMFProblem {
         for k in 0..<components { for f in 0..<bins { rows[f * components + k] = Double(h[f, k]) } }
         hRows = rows
         self.v = v.values.map(Double.init)
+        hColumnsF = h.values
+        hRowsF = rows.map(Float.init)
+        vF = divergence == .euclidean ? [] : v.values
         var sums = [Double](repeating: 0, count: components)
         for f in 0..<bins { for k in 0..<components { sums[k] += rows[f * components + k] } }
         columnSums = sums
@@ -181,6 +186,95 @@ struct NMFProblem {
         }
     }
 
+    /// Frames processed together by the β-divergence pass, so that each template is read once
+    /// per group instead of once per frame (the per-frame arithmetic is unchanged).
+    static let frameGroup = 8
+
+    /// Frames `first ..< first + count` (count ≤ `frameGroup`) of the β-divergence (KL, β = ½,
+    /// IS) pass: the models `Λ = H u` and the update sums `Hᵀ(V Λ^(β−2))`, `Hᵀ Λ^(β−1)` as Float
+    /// axpy loops over contiguous memory (vectorised by the compiler; every sum has a fixed
+    /// order per frame), costs and new activations in Double. Writes `out`, `costs`.
+    func divergenceFrames(first: Int, count: Int, u: UnsafePointer<Double>, out: UnsafeMutablePointer<Double>,
+                          costs: UnsafeMutablePointer<Double>, scratch: UnsafeMutablePointer<Float>) {
+        let bins = bins, components = components, divergence = divergence
+        let eps = Float(NumericalGuards.epsilon)
+        // scratch: models [count × bins], a-weights, b-weights, numerators, denominators [count × K].
+        let m = scratch, wa = m + count * bins, wb = wa + count * bins
+        let num = wb + count * bins, den = num + count * components
+        hColumnsF.withUnsafeBufferPointer { hc in
+            hRowsF.withUnsafeBufferPointer { hr in
+                vF.withUnsafeBufferPointer { vAll in
+                    // Λ_j = Σ_k u_jk H[:, k]
+                    for i in 0..<(count * bins) { m[i] = eps }
+                    for k in 0..<components {
+                        let column = hc.baseAddress! + k * bins
+                        for j in 0..<count {
+                            let uk = Float(u[(first + j) * components + k])
+                            if uk == 0 { continue }
+                            let model = m + j * bins
+                            for f in 0..<bins { model[f] += uk * column[f] }
+                        }
+                    }
+                    // Weights V Λ^(β−2) and Λ^(β−1), and the costs.
+                    for j in 0..<count {
+                        let x = vAll.baseAddress! + (first + j) * bins, model = m + j * bins
+                        let a = wa + j * bins, b = wb + j * bins
+                        var cost = 0.0
+                        switch divergence {
+                        case .kullbackLeibler:
+                            for f in 0..<bins {
+                                let l = model[f], v = x[f]
+                                a[f] = v / l
+                                if v > 0 { cost += Double(v) * log(Double(v + eps) / Double(l)) }
+                                cost += Double(l - eps) - Double(v)
+                            }
+                        case .betaHalf:
+                            for f in 0..<bins {
+                                let l = model[f], v = x[f]
+                                let r = 1 / l.squareRoot()
+                                b[f] = r
+                                a[f] = v * r * r * r
+                                cost += 2 * Double(l).squareRoot() + 2 * Double(v) * Double(r) - 4 * Double(v).squareRoot()
+                            }
+                        case .itakuraSaito:
+                            for f in 0..<bins {
+                                let l = model[f], v = x[f]
+                                let r = 1 / l
+                                b[f] = r
+                                a[f] = v * r * r
+                                let ratio = Double(v + eps) / Double(l)
+                                cost += ratio - log(ratio) - 1
+                            }
+                        case .euclidean:
+                            preconditionFailure("the Euclidean pass uses HᵀH")
+                        }
+                        costs[first + j] = cost
+                    }
+                    // Σ_f H[f, :] a_f (and b_f), bin by bin: axpy over the components.
+                    for i in 0..<(count * components) { num[i] = 0; den[i] = 0 }
+                    for f in 0..<bins {
+                        let row = hr.baseAddress! + f * components
+                        for j in 0..<count {
+                            let aj = wa[j * bins + f], target = num + j * components
+                            for k in 0..<components { target[k] += row[k] * aj }
+                            if divergence != .kullbackLeibler {
+                                let bj = wb[j * bins + f], targetB = den + j * components
+                                for k in 0..<components { targetB[k] += row[k] * bj }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for j in 0..<count {
+            for k in 0..<components {
+                let i = (first + j) * components + k
+                let denominator = divergence == .kullbackLeibler ? columnSums[k] : Double(den[j * components + k])
+                out[i] = u[i] * Double(num[j * components + k]) / (denominator + NumericalGuards.epsilon)
+            }
+        }
+    }
+
     /// The cost of `u` and the multiplicatively updated activations, in one pass over the frames.
     func pass(_ u: [Double]) -> (cost: Double, frameCosts: [Double], updated: [Double]) {
         let eps = NumericalGuards.epsilon
@@ -188,16 +282,28 @@ struct NMFProblem {
         var frameCosts = [Double](repeating: 0, count: frames)
         let chunk = (frames + threads - 1) / threads
         let (bins, components, frames, divergence) = (bins, components, frames, divergence)
+        let uStorage = UncheckedSendable(value: u)
+        uStorage.value.withUnsafeBufferPointer { uBuffer in
+        let uPointer = uBuffer.baseAddress!
         updated.withUnsafeMutableBufferPointer { out in
             frameCosts.withUnsafeMutableBufferPointer { costs in
                 runWorkers(threads) { worker in
-                    var model = [Double](repeating: 0, count: bins)
-                    var numerator = [Double](repeating: 0, count: components)
-                    var denominator = [Double](repeating: 0, count: components)
+                    let lower = worker * chunk, upper = min(frames, (worker + 1) * chunk)
+                    if divergence != .euclidean {
+                        let group = Self.frameGroup
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * (3 * bins + 2 * components))
+                        defer { scratch.deallocate() }
+                        var t = lower
+                        while t < upper {
+                            let count = min(group, upper - t)
+                            divergenceFrames(first: t, count: count, u: uPointer, out: out.baseAddress!, costs: costs.baseAddress!, scratch: scratch)
+                            t += count
+                        }
+                        return
+                    }
                     for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
                         let ut = t * components
-                        switch divergence {
-                        case .euclidean:
+                        do {
                             // ½‖v − Hu‖² = ½(‖v‖² − 2 uᵀHᵀv + uᵀHᵀH u), with HᵀH u the update's denominator.
                             var cross = 0.0, quadratic = 0.0
                             for a in 0..<components {
@@ -208,47 +314,11 @@ struct NMFProblem {
                                 out[ut + a] = u[ut + a] * htv[ut + a] / (gu + eps)
                             }
                             costs[t] = 0.5 * max(0, vNorms[t] - 2 * cross + quadratic)
-                        case .kullbackLeibler, .itakuraSaito, .betaHalf:
-                            for k in 0..<components { numerator[k] = 0; denominator[k] = 0 }
-                            var cost = 0.0
-                            for f in 0..<bins {
-                                var lambda = 0.0
-                                for k in 0..<components { lambda += hRows[f * components + k] * u[ut + k] }
-                                model[f] = lambda
-                                let x = v[t * bins + f]
-                                let l = lambda + eps
-                                if divergence == .kullbackLeibler {
-                                    if x > 0 { cost += x * log((x + eps) / l) }
-                                    cost += lambda - x
-                                    let ratio = x / l
-                                    for k in 0..<components { numerator[k] += hRows[f * components + k] * ratio }
-                                } else if divergence == .betaHalf {
-                                    let root = l.squareRoot()
-                                    cost += 2 * root + 2 * x / root - 4 * x.squareRoot()
-                                    let a = x / (l * root), b = 1 / root
-                                    for k in 0..<components {
-                                        numerator[k] += hRows[f * components + k] * a
-                                        denominator[k] += hRows[f * components + k] * b
-                                    }
-                                } else {
-                                    let ratio = (x + eps) / l
-                                    cost += ratio - log(ratio) - 1
-                                    let a = x / (l * l), b = 1 / l
-                                    for k in 0..<components {
-                                        numerator[k] += hRows[f * components + k] * a
-                                        denominator[k] += hRows[f * components + k] * b
-                                    }
-                                }
-                            }
-                            for k in 0..<components {
-                                let den = divergence == .kullbackLeibler ? columnSums[k] + eps : denominator[k] + eps
-                                out[ut + k] = u[ut + k] * numerator[k] / den
-                            }
-                            costs[t] = cost
                         }
                     }
                 }
             }
+        }
         }
         // Frame costs summed in frame order: independent of the thread split.
         return (frameCosts.reduce(0, +), frameCosts, updated)
