@@ -16,8 +16,11 @@ let package = Package(
         // MARK: - Library (all signal processing lives here)
         .target(
             name: "ComplexNMF",
-            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke"]
+            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel"]
         ),
+
+        // MARK: - Complex NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
+        .target(name: "CComplexNMFKernel"),
 
         // MARK: - Command-line tool (thin layer over the library)
         .executableTarget(
@@ -33,6 +36,13 @@ let package = Package(
             name: "separate-fixture",
             dependencies: ["ComplexNMF"],
             path: "Examples/SeparateFixture"
+        ),
+
+        // MARK: - Benchmarks (`make bench`)
+        .executableTarget(
+            name: "cnmf-bench",
+            dependencies: ["ComplexNMF", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/KernelBenchmark"
         ),
 
         // MARK: - Fuzz targets (libFuzzer; built with -sanitize=fuzzer by scripts/fuzz.sh)

@@ -1,17 +1,29 @@
 #!/usr/bin/env python3
 """ComplexNMF benchmarks: prints figures and ratios against reference runs made in the same script.
 
-Run through `make bench` (builds the release binary first), or directly:
-    python3 Benchmarks/benchmark.py [--cnmf .build/release/cnmf] [--repeats 5]
+Run through `make bench` (builds the release binaries first), or directly:
+    python3 Benchmarks/benchmark.py [--cnmf .build/release/cnmf] [--cnmf-bench .build/release/cnmf-bench]
+                                    [--repeats 5] [stft] [complex_nmf]
 
 Sections
-  stft   `cnmf spectrogram` on a 60 s 22.05 kHz mono WAV vs soundfile.read + librosa.stft + np.save
-         (the same work: decode, transform, write .npy), and `cnmf resynth` vs librosa.istft.
+  stft         `cnmf spectrogram` on a 60 s 22.05 kHz mono WAV vs soundfile.read + librosa.stft + np.save
+               (the same work: decode, transform, write .npy), and `cnmf resynth` vs librosa.istft.
+  complex_nmf  The Complex NMF engine (`cnmf-bench`, in-process) on random data, K = 88, F = 1025,
+               T = 400, 20 iterations: element updates per second (one element update = one
+               (component, bin) pair of one frame in one iteration) on one core and on two threads,
+               the kernel alone (arrays allocated once) and `ComplexNMF.decompose` end to end; the C
+               yardstick `Benchmarks/yardstick/cnmf_yardstick.c` (compiled here with
+               `cc -O3 -march=native -ffast-math`) at the same sizes; a predecessor-style numpy
+               implementation (the literal update on K×F×T complex128 arrays) at T = 100, which is
+               what fits in memory; time(4T)/time(T) and time(4K)/time(K); peak resident memory.
 Python references are skipped with a clear line when numpy/librosa/soundfile are missing.
 All timings are medians of --repeats runs on this machine.
 """
 import argparse
+import json
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -70,18 +82,155 @@ def stft_section(cnmf, repeats, workdir):
     print(f"istft: librosa.istft + soundfile.write (from an in-memory array):           {theirs_inverse * 1000:8.1f} ms   ratio {theirs_inverse / ours_inverse:5.2f}x")
 
 
+def cnmf_bench(binary, repeats, **options):
+    """One `cnmf-bench` run (untimed warm-up, then `repeats` timed runs); returns its JSON report."""
+    command = [binary, "--repeats", str(repeats)]
+    for name, value in options.items():
+        command += ["--" + name.replace("_", "-"), str(value)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output)
+
+
+def numpy_literal_complex_nmf(Y, H, U, P, lam, p, iterations, eps=1e-12):
+    """The predecessor's style: the literal auxiliary-function update on K×F×T arrays, complex128.
+
+    beta = H U / S,  Xbar = H U P + beta R,  P <- Xbar/|Xbar|,
+    U <- sum_f H |Xbar| / beta / (sum_f H^2 / beta + lambda p U^(p-2)), and the cost after each update.
+    """
+    import numpy as np
+    Ht = H.T[:, :, None]
+    costs = []
+    for _ in range(iterations):
+        HU = Ht * U[:, None, :]
+        S = HU.sum(axis=0)
+        R = Y - (HU * P).sum(axis=0)
+        beta = HU / (S + eps)
+        Xbar = HU * P + beta * R
+        absX = np.abs(Xbar)
+        P = Xbar / (absX + eps)
+        U = (Ht * absX / (beta + eps)).sum(axis=1) / ((Ht ** 2 / (beta + eps)).sum(axis=1) + lam * p * U ** (p - 2))
+        U = np.maximum(U, 1e-30)
+        R = Y - ((Ht * U[:, None, :]) * P).sum(axis=0)
+        costs.append(float(np.sum(np.abs(R) ** 2) + 2 * lam * np.sum(U ** p)))
+    return U, P, costs
+
+
+def numpy_worker(bins, components, frames, iterations, repeats):
+    """Runs in a child process (so its peak memory is its own); prints a JSON report."""
+    import numpy as np
+    rng = np.random.default_rng(12345)
+    Y = rng.standard_normal((bins, frames)) + 1j * rng.standard_normal((bins, frames))
+    H = rng.random((bins, components))
+    H /= H.sum(axis=0)
+    U = np.abs(rng.standard_normal((components, frames)))
+    P = np.repeat((Y / np.abs(Y))[None], components, axis=0)
+    p = 1.2
+    lam = 1e-5 * float(np.sum(np.abs(Y) ** 2)) / bins ** (1 - p / 2)
+    seconds = median_seconds(lambda: numpy_literal_complex_nmf(Y, H, U, P, lam, p, iterations), repeats)
+    print(json.dumps({"median_seconds": seconds, "updates_per_second": components * bins * frames * iterations / seconds,
+                      "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+
+
+def yardstick(cc, workdir, variant, bins, components, frames, iterations, repeats):
+    """Compiles (once) and runs the C yardstick; returns element updates per second."""
+    binary = os.path.join(workdir, "cnmf_yardstick")
+    if not os.path.exists(binary):
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "yardstick", "cnmf_yardstick.c")
+        subprocess.run([cc, "-O3", "-march=native", "-ffast-math", source, "-o", binary, "-lm"], check=True)
+    output = subprocess.run([binary, variant, str(bins), str(components), str(frames), str(iterations), str(repeats)],
+                            check=True, capture_output=True, text=True).stdout.split()
+    return components * bins * frames * iterations / float(output[1])
+
+
+def complex_nmf_section(bench, repeats, workdir, cc):
+    if not os.access(bench, os.X_OK):
+        print(f"complex_nmf: skipped, {bench} is not built (run `make release`)")
+        return
+    repeats = max(3, repeats)
+    F, K, T, N = 1025, 88, 400, 20
+    size = f"K={K}, F={F}, T={T}, {N} iterations"
+    one = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=1)
+    two = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=2)
+    api_one = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=1, mode="decompose")
+    api_two = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=2, mode="decompose")
+    G = 1e9
+    print(f"complex_nmf: {size}; kernel instruction set: {one['instruction_set']}")
+    print(f"complex_nmf: kernel, 1 thread:                {one['updates_per_second'] / G:6.2f} G element updates/s per core ({one['median_seconds'] * 1000:7.1f} ms)")
+    print(f"complex_nmf: kernel, 2 threads:               {two['updates_per_second'] / G:6.2f} G element updates/s ({two['median_seconds'] * 1000:7.1f} ms)   "
+          f"speed-up {one['median_seconds'] / two['median_seconds']:4.2f}x")
+    print(f"complex_nmf: decompose end to end, 1 thread:  {api_one['updates_per_second'] / G:6.2f} G element updates/s ({api_one['median_seconds'] * 1000:7.1f} ms, "
+          f"incl. allocating and first touching the {8 * K * F * T / 2**20:.0f} MiB phase tensor)")
+    print(f"complex_nmf: decompose end to end, 2 threads: {api_two['updates_per_second'] / G:6.2f} G element updates/s ({api_two['median_seconds'] * 1000:7.1f} ms)   "
+          f"speed-up {api_one['median_seconds'] / api_two['median_seconds']:4.2f}x")
+    print(f"complex_nmf: peak resident memory of decompose at T={T}: {api_two['peak_rss_bytes'] / 2**20:7.1f} MiB (phases alone {8 * K * F * T / 2**20:.0f} MiB)")
+    # What two cores deliver right now: two independent 1-thread processes at once. On a shared
+    # virtual machine this varies (vCPUs backed by one busy physical core give ~1x), and the
+    # 2-thread speed-up above cannot exceed it.
+    command = [bench, "--repeats", str(repeats), "--bins", str(F), "--components", str(K), "--frames", str(T),
+               "--iterations", str(N), "--threads", "1"]
+    alone = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=1)["median_seconds"]
+    pair = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    together = [json.loads(process.communicate()[0])["median_seconds"] for process in pair]
+    capacity = 2 * alone / max(together)
+    print(f"complex_nmf: machine check: two 1-thread processes at once give {capacity:4.2f}x the throughput of one "
+          f"(the ceiling of the 2-thread speed-up at this moment)")
+
+    if cc is None:
+        print("complex_nmf: C yardstick skipped, no C compiler (cc) found")
+    else:
+        natural = yardstick(cc, workdir, "natural", F, K, T, N, repeats)
+        tiled = yardstick(cc, workdir, "tiled", F, K, T, N, repeats)
+        best = max(natural, tiled)
+        print(f"complex_nmf: C yardstick (cc -O3 -march=native -ffast-math), 1 thread: natural layout {natural / G:5.2f}, "
+              f"16-bin tiles {tiled / G:5.2f} G element updates/s")
+        print(f"complex_nmf: kernel / best C yardstick, 1 thread: {one['updates_per_second'] / best:5.2f}x")
+
+    T_small = 100
+    base = cnmf_bench(bench, repeats, bins=F, components=K, frames=T_small, iterations=N, threads=1)
+    print(f"complex_nmf: time(4T)/time(T), T={T_small}->{4 * T_small}, K={K}, 1 thread: {one['median_seconds'] / base['median_seconds']:5.2f}")
+    k_runs = {k: cnmf_bench(bench, repeats, bins=F, components=k, frames=T_small, iterations=N, threads=1) for k in (22, 88, 352)}
+    print(f"complex_nmf: time(4K)/time(K), K=22->88, T={T_small}, 1 thread:  {k_runs[88]['median_seconds'] / k_runs[22]['median_seconds']:5.2f}")
+    print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, 1 thread: {k_runs[352]['median_seconds'] / k_runs[88]['median_seconds']:5.2f}"
+          f"   (a frame's phases at K=352 are {8 * 352 * F / 2**20:.1f} MiB, more than this core's L2 cache)")
+
+    try:
+        import numpy  # noqa: F401
+    except ImportError as error:
+        print(f"complex_nmf: numpy reference skipped, numpy unavailable ({error})")
+        return
+    N_numpy = 5
+    output = subprocess.run([sys.executable, os.path.abspath(__file__), "--numpy-worker",
+                             f"{F},{K},{T_small},{N_numpy},{repeats}"], check=True, capture_output=True, text=True).stdout
+    theirs = json.loads(output)
+    print(f"complex_nmf: numpy literal update (complex128, K={K}, F={F}, T={T_small}, {N_numpy} iterations): "
+          f"{theirs['updates_per_second'] / 1e6:7.1f} M element updates/s, peak {theirs['peak_rss_bytes'] / 2**20:.0f} MiB "
+          f"(~{theirs['peak_rss_bytes'] * T / T_small / 2**30:.1f} GiB at T={T})")
+    print(f"complex_nmf: kernel / numpy per element update: 1 thread {one['updates_per_second'] / theirs['updates_per_second']:6.0f}x, "
+          f"2 threads {two['updates_per_second'] / theirs['updates_per_second']:6.0f}x; "
+          f"decompose end to end, 2 threads {api_two['updates_per_second'] / theirs['updates_per_second']:6.0f}x")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--numpy-worker":
+        numpy_worker(*(int(x) for x in sys.argv[2].split(",")))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cnmf", default=".build/release/cnmf")
+    parser.add_argument("--cnmf-bench", default=".build/release/cnmf-bench")
+    parser.add_argument("--cc", default=shutil.which("cc"), help="C compiler for the yardstick (default: cc)")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("sections", nargs="*", default=["stft"])
+    parser.add_argument("sections", nargs="*", default=["stft", "complex_nmf"])
     args = parser.parse_args()
-    if not os.access(args.cnmf, os.X_OK):
+    if "stft" in args.sections and not os.access(args.cnmf, os.X_OK):
         sys.exit(f"benchmark: {args.cnmf} is not built; run `make release` first")
-    print(f"machine: {os.cpu_count()} cores; medians of {args.repeats} runs")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load} before the run (other work competes for the cores); "
+          f"medians of {args.repeats} runs")
     with tempfile.TemporaryDirectory() as workdir:
         if "stft" in args.sections:
             stft_section(args.cnmf, args.repeats, workdir)
+        if "complex_nmf" in args.sections:
+            complex_nmf_section(args.cnmf_bench, args.repeats, workdir, args.cc)
 
 
 if __name__ == "__main__":

@@ -34,11 +34,20 @@ public struct ComplexNMFResult: Sendable {
 ///
 /// (`|X̄|/β = |z|`, `H²/β = H S / U`, `Σ_f H S = (HᵀH U)_k`). With every phase at `Y/|Y|`,
 /// `z_k` is the same for every k and parallel to Y, so phases stay at the mixture phase.
-/// Sums are accumulated in Double; zero bins, silent frames and zero basis columns give
-/// zero activations and unchanged phases, never NaN. Each frame is independent given H, so
-/// frames are split over threads with results independent of the split.
+/// The per-(k, f) arithmetic is float32 (vectorised, `ComplexNMFKernel`); `HᵀH U`, `U^(p−1)`,
+/// the activation update and the objective are Double. Zero bins, silent frames and
+/// zero basis columns give zero activations and unchanged phases, never NaN. Each frame is
+/// independent given H, so frames are split over threads, and results are bit-identical for any
+/// thread count and any split of the frames into blocks.
 ///
-/// Memory: the phases `8 · K · F · T` bytes plus `24 · F · T` bytes of per-bin state.
+/// With a fixed number of iterations (no `costThreshold`, no `relativeTolerance`) each frame runs
+/// all its iterations back to back while its phases stay in cache (≈ 2.5 G element updates/s per
+/// core with AVX-512 for K = 88, F = 1025); with either rule every iteration visits all frames
+/// so that the rule sees the summed cost (memory-bound, ≈ 5× slower). Both orders give
+/// bit-identical results.
+///
+/// Memory: the phases `8 · K · F · T` bytes, the model `8 · F · T` bytes, and `8 · K · F` bytes
+/// of scratch per thread.
 public struct ComplexNMF: Sendable {
     /// The settings.
     public var configuration: ComplexNMFConfiguration
@@ -55,7 +64,8 @@ public struct ComplexNMF: Sendable {
     ///   - frameOffset: global index of the first frame (keys the seeded phase jitter, so a
     ///     spectrogram processed in blocks gets the same phases as in one piece).
     ///   - stream: separates the random streams of channels (0 for the first).
-    ///   - progress: called after each iteration.
+    ///   - progress: called after each iteration, in order (with a fixed number of iterations,
+    ///     frames run all their iterations at once, so the calls come when all frames are done).
     /// - Throws: `ComplexNMFError.invalidParameter` for invalid settings,
     ///   `.numericalFailure` naming the iteration if the objective stops being finite.
     public func decompose(spectrogram: ComplexMatrix, basis: RealMatrix, initialActivations: RealMatrix,
@@ -71,45 +81,95 @@ public struct ComplexNMF: Sendable {
         for x in spectrogram.values { energy += Double(x) * Double(x) }
         let lambda = configuration.lambda ?? ComplexNMFConfiguration.defaultLambda(energy: energy, bins: bins, sparsity: p)
 
-        var phases = initialPhases ?? PhaseTensor(mixturePhasesOf: spectrogram, components: components)
-        precondition(phases.components == components && phases.bins == bins && phases.frames == frames, "P0 shape")
-        if initialPhases == nil && configuration.phaseJitter > 0 {
-            PhaseJitter.apply(to: &phases, standardDeviation: configuration.phaseJitter, seed: configuration.seed, frameOffset: frameOffset, stream: stream)
+        if let initialPhases {
+            precondition(initialPhases.components == components && initialPhases.bins == bins && initialPhases.frames == frames, "P0 shape")
         }
         var activations = initialActivations
         for i in 0..<activations.values.count {
             activations.values[i] = max(activations.values[i], NumericalGuards.activationFloor)
         }
         let kernel = ComplexNMFKernel(basis: basis, lambda: lambda, sparsity: p)
-        var state = ComplexNMFKernel.BinState(bins: bins, frames: frames)
         let threads = max(1, min(configuration.threadCount, frames))
         let rule = configuration.stopping
+        let perFrame = 2 * components * bins
 
-        let initialCost = kernel.residualPass(spectrogram: spectrogram, activations: activations, phases: phases, state: &state, threads: threads)
-        var costs: [Double] = []
-        while true {
-            kernel.updatePass(activations: &activations, phases: &phases, state: state, threads: threads)
-            let cost = kernel.residualPass(spectrogram: spectrogram, activations: activations, phases: phases, state: &state, threads: threads)
-            guard cost.isFinite else {
-                throw ComplexNMFError.numericalFailure(reason: "Complex NMF objective became \(cost) at iteration \(costs.count + 1)")
+        // The default start, frame by frame: the mixture phase, then the seeded jitter keyed by
+        // the global frame (what PhaseTensor(mixturePhasesOf:) and PhaseJitter.apply give).
+        let jitter = configuration.phaseJitter, seed = configuration.seed
+        func writeInitialPhases(frame t: Int, into block: UnsafeMutableBufferPointer<Float>) {
+            spectrogram.values.withUnsafeBufferPointer { y in
+                ComplexNMFKernel.writeMixturePhases(spectrum: y.baseAddress.map { $0 + 2 * bins * t }, bins: bins, components: components, into: block)
             }
-            costs.append(cost)
-            progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
-            if rule.shouldStop(costs: costs) { break }
+            if jitter > 0 {
+                PhaseJitter.apply(toFrame: block, globalFrame: frameOffset + t, standardDeviation: jitter, seed: seed, stream: stream)
+            }
         }
-        // Activations at the floor are reported as 0, and the model F = Y − R is recomputed
-        // from exactly the reported activations so that the outputs agree with each other.
+        /// The phases array: a copy of `initialPhases`, or uninitialised storage whose frames
+        /// `fill` must write (so the default start costs no extra pass over K·F·T).
+        func makePhases(_ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+            if var values = initialPhases?.values {
+                values.withUnsafeMutableBufferPointer { fill($0) }
+                return values
+            }
+            return [Float](unsafeUninitializedCapacity: perFrame * frames) { buffer, count in
+                ComplexNMFKernel.adviseHugePages(buffer)
+                fill(buffer)
+                count = perFrame * frames
+            }
+        }
+
+        let run: ComplexNMFKernel.Run
+        var phaseValues: [Float]
+        if rule.costThreshold == nil && rule.relativeTolerance == nil {
+            // A fixed number of iterations: frame-major, all iterations of a frame while its
+            // phases stay in cache; each frame's initial phases are written just before it runs.
+            var frameMajor: ComplexNMFKernel.Run?
+            phaseValues = makePhases { phases in
+                let start: ComplexNMFKernel.PhaseStart = initialPhases != nil ? .given : jitter > 0 ? .prepared(writeInitialPhases) : .mixture
+                frameMajor = activations.values.withUnsafeMutableBufferPointer { u in
+                    kernel.runFrameMajor(spectrogram: spectrogram, activations: u, phases: phases, start: start,
+                                         iterations: rule.maximumIterations, threads: threads)
+                }
+            }
+            run = frameMajor!
+            // Progress is reported once all frames are done, iteration by iteration.
+            for (i, cost) in run.cost.enumerated() {
+                guard cost.isFinite else {
+                    throw ComplexNMFError.numericalFailure(reason: "Complex NMF objective became \(cost) at iteration \(i + 1)")
+                }
+                progress?(IterationProgress(iteration: i + 1, maximumIterations: rule.maximumIterations, cost: cost))
+            }
+        } else {
+            // A cost threshold or tolerance: every iteration sums the cost over all frames
+            // before the rule decides whether to run another.
+            phaseValues = makePhases { phases in
+                guard initialPhases == nil else { return }
+                runWorkers(threads) { worker in
+                    for t in stride(from: worker, to: frames, by: threads) {
+                        writeInitialPhases(frame: t, into: UnsafeMutableBufferPointer(rebasing: phases[(t * perFrame)..<((t + 1) * perFrame)]))
+                    }
+                }
+            }
+            run = try activations.values.withUnsafeMutableBufferPointer { u in
+                try phaseValues.withUnsafeMutableBufferPointer { phases in
+                    try kernel.runInIterationOrder(spectrogram: spectrogram, activations: u, phases: phases, threads: threads) { costs in
+                        let cost = costs[costs.count - 1]
+                        guard cost.isFinite else {
+                            throw ComplexNMFError.numericalFailure(reason: "Complex NMF objective became \(cost) at iteration \(costs.count)")
+                        }
+                        progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
+                        return !rule.shouldStop(costs: costs)
+                    }
+                }
+            }
+        }
+        // Activations at the floor are reported as 0 (the kernel did so, and recomputed the model
+        // from exactly the reported activations, so the outputs agree with each other).
         for i in 0..<activations.values.count where activations.values[i] <= NumericalGuards.activationFloor {
             activations.values[i] = 0
         }
-        _ = kernel.residualPass(spectrogram: spectrogram, activations: activations, phases: phases, state: &state, threads: threads)
-        var reconstruction = ComplexMatrix(rows: bins, columns: frames)
-        for i in 0..<(bins * frames) {
-            reconstruction.values[2 * i] = Float(Double(spectrogram.values[2 * i]) - state.residual[2 * i])
-            reconstruction.values[2 * i + 1] = Float(Double(spectrogram.values[2 * i + 1]) - state.residual[2 * i + 1])
-        }
-        return ComplexNMFResult(activations: activations, phases: phases, reconstruction: reconstruction,
-                                cost: costs, initialCost: initialCost, lambda: lambda)
+        return ComplexNMFResult(activations: activations, phases: PhaseTensor(components: components, bins: bins, frames: frames, values: phaseValues),
+                                reconstruction: run.reconstruction, cost: run.cost, initialCost: run.initialCost, lambda: lambda)
     }
 }
 
@@ -117,17 +177,24 @@ public struct ComplexNMF: Sendable {
 /// keyed by `(seed, stream, global frame)`, so the result does not depend on how frames are split.
 enum PhaseJitter {
     static func apply(to phases: inout PhaseTensor, standardDeviation sigma: Double, seed: UInt64, frameOffset: Int, stream: UInt64) {
-        let perFrame = phases.components * phases.bins
-        for t in 0..<phases.frames {
-            var generator = SeededRandomGenerator(seed: ActivationInitializer.frameKey(seed: seed, stream: stream, frame: frameOffset + t, purpose: 2))
-            for j in 0..<perFrame {
-                let i = 2 * (t * perFrame + j)
-                let phi = sigma * generator.nextGaussian()
-                let (c, s) = (cos(phi), sin(phi))
-                let re = Double(phases.values[i]), im = Double(phases.values[i + 1])
-                phases.values[i] = Float(re * c - im * s)
-                phases.values[i + 1] = Float(re * s + im * c)
+        let perFrame = 2 * phases.components * phases.bins, frames = phases.frames
+        phases.values.withUnsafeMutableBufferPointer { values in
+            for t in 0..<frames {
+                apply(toFrame: UnsafeMutableBufferPointer(rebasing: values[(t * perFrame)..<((t + 1) * perFrame)]),
+                      globalFrame: frameOffset + t, standardDeviation: sigma, seed: seed, stream: stream)
             }
+        }
+    }
+
+    /// The perturbation of one frame's `2·K·F` phases (global frame index `globalFrame`).
+    static func apply(toFrame phases: UnsafeMutableBufferPointer<Float>, globalFrame: Int, standardDeviation sigma: Double, seed: UInt64, stream: UInt64) {
+        var generator = SeededRandomGenerator(seed: ActivationInitializer.frameKey(seed: seed, stream: stream, frame: globalFrame, purpose: 2))
+        for i in stride(from: 0, to: phases.count, by: 2) {
+            let phi = sigma * generator.nextGaussian()
+            let (c, s) = (cos(phi), sin(phi))
+            let re = Double(phases[i]), im = Double(phases[i + 1])
+            phases[i] = Float(re * c - im * s)
+            phases[i + 1] = Float(re * s + im * c)
         }
     }
 }

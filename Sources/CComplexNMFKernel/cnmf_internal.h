@@ -1,0 +1,69 @@
+// Shared definitions of the Complex NMF kernel files (not part of the module's interface).
+//
+// Loop layout. Bins are taken in tiles of CNMF_LANES = 16 consecutive bins (the last tile padded
+// with zero basis rows and zero spectrum, which contribute exactly nothing). Within a tile, every
+// quantity of one component is a 16-lane vector over the tile's bins:
+//     htile[tile][k][lane]                 H[16·tile + lane, k]
+//     ptile[tile][k][0..15 | 16..31]       Re P, Im P of (k, 16·tile + lane)
+//     ytile[tile][0..15 | 16..31]          Re Y, Im Y
+// so the sums over k (S, F) are lane-wise, the sums over f (Σ_f H|z|) are lane-wise until one
+// reduction per sweep, and nothing inside the loops shuffles. A frame's phases are converted to
+// this layout once per cnmf_frame_run and back at the end (a transpose, cheap against the
+// iterations it serves).
+#ifndef CNMF_INTERNAL_H
+#define CNMF_INTERNAL_H
+
+#include "CComplexNMFKernel.h"
+
+#define CNMF_LANES 16
+
+/// The per-instruction-set loops. Each is a fixed function of its inputs (no dependence on threads).
+typedef struct {
+    /// Converts the frame's spectrum and phases into ws->ytile / ws->ptile.
+    void (*tile_in)(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, const float *phases);
+    /// Writes ws->ptile back into the frame's interleaved phases.
+    void (*tile_out)(const cnmf_plan *plan, const cnmf_workspace *ws, float *phases);
+    /// One sweep over the bins for the activations ws->u: returns Σ_f |R_f|². With `update`, also
+    /// replaces the phases by z/|z| and sets ws->numerator[k] = Σ_f H[f,k] |z_kf|. With `model`,
+    /// stores F (the model) in ws->mtile. The residual arithmetic is the same in both modes, so
+    /// the cost of an iterate does not depend on which sweep computed it.
+    double (*sweep)(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model);
+    /// out = HᵀH · in (double, K), each entry summed over the components in order.
+    void (*gram_times)(const cnmf_plan *plan, const double *in, double *out);
+    /// From ws->u: ws->activation = U (double), ws->power = U^(p−1) (0 when λ = 0); returns the
+    /// penalty Σ_k U_k^p.
+    double (*powers)(const cnmf_plan *plan, cnmf_workspace *ws);
+} cnmf_kernels;
+
+struct cnmf_plan {
+    int bins, components, tiles;
+    int gram_stride;             // row stride of gram (K rounded up to 8)
+    float *htile;                // [tiles][K][16]
+    double *gram;                // [K][gram_stride], HᵀH summed over bins in order, double
+    double lambda, sparsity;
+    float floor;
+    cnmf_isa isa;
+    const cnmf_kernels *kernels;
+    void *allocation;
+};
+
+struct cnmf_workspace {
+    float *ptile;                // [tiles][K][32]
+    float *ytile;                // [tiles][32]
+    float *mtile;                // [tiles][32] model F of the last model sweep
+    float *numerator_lanes;      // [K][16] lane-wise partial Σ_f H|z|
+    float *staging;              // [16][2K] one tile of phases in the caller's layout
+    float *u;                    // [K] activations of the current iterate
+    double *numerator;           // [K] Σ_f H[f,k] |z_kf|
+    double *activation;          // [K] U as double
+    double *denominator;         // [K] (HᵀH U)_k
+    double *power;               // [K] U_k^(p−1)
+    void *allocation;
+};
+
+extern const cnmf_kernels cnmf_portable_kernels;
+#if defined(__x86_64__)
+extern const cnmf_kernels cnmf_avx512_kernels;
+#endif
+
+#endif

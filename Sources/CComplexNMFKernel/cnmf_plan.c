@@ -1,0 +1,238 @@
+// Plan, workspace, instruction-set dispatch and the per-frame driver of the Complex NMF kernel.
+#define _DEFAULT_SOURCE  // posix_memalign, madvise and MADV_HUGEPAGE under strict C modes
+#include "cnmf_internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+static size_t round_up(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+/// Carves 64-byte-aligned pieces out of one allocation.
+typedef struct { char *base; size_t used; } carver;
+static void *carve(carver *c, size_t bytes) {
+    void *p = c->base ? c->base + c->used : NULL;
+    c->used += round_up(bytes, 64);
+    return p;
+}
+
+static const cnmf_kernels *kernels_for(cnmf_isa *isa) {
+#if defined(__x86_64__)
+    if (*isa != CNMF_ISA_PORTABLE) {
+        __builtin_cpu_init();
+        // The loops use AVX-512 F, DQ, VL and BW (every AVX-512 CPU since Skylake-SP).
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
+            *isa = CNMF_ISA_AVX512;
+            return &cnmf_avx512_kernels;
+        }
+    }
+#endif
+    *isa = CNMF_ISA_PORTABLE;
+    return &cnmf_portable_kernels;
+}
+
+cnmf_plan *cnmf_plan_create(int bins, int components, const float *basis,
+                            double lambda, double sparsity, float floor, cnmf_isa isa) {
+    if (bins < 0 || components < 0) return NULL;
+    const int tiles = (bins + CNMF_LANES - 1) / CNMF_LANES;
+    const int stride = (int)round_up((size_t)components, 8);
+    carver c = {0};
+    carve(&c, sizeof(cnmf_plan));
+    carve(&c, sizeof(float) * (size_t)tiles * components * CNMF_LANES);
+    carve(&c, sizeof(double) * (size_t)components * stride);
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
+    memset(memory, 0, c.used);
+    c = (carver){ memory, 0 };
+    cnmf_plan *plan = carve(&c, sizeof(cnmf_plan));
+    plan->allocation = memory;
+    plan->bins = bins;
+    plan->components = components;
+    plan->tiles = tiles;
+    plan->gram_stride = stride;
+    plan->htile = carve(&c, sizeof(float) * (size_t)tiles * components * CNMF_LANES);
+    plan->gram = carve(&c, sizeof(double) * (size_t)components * stride);
+    plan->lambda = lambda;
+    plan->sparsity = sparsity;
+    plan->floor = floor;
+    plan->kernels = kernels_for(&isa);
+    plan->isa = isa;
+    for (int f = 0; f < bins; f++) {
+        const int tile = f / CNMF_LANES, lane = f % CNMF_LANES;
+        for (int k = 0; k < components; k++) {
+            plan->htile[((size_t)tile * components + k) * CNMF_LANES + lane] = basis[(size_t)k * bins + f];
+        }
+    }
+    // HᵀH in double, every entry summed over the bins in order (the upper triangle, bin by bin,
+    // so the inner loop has independent sums and vectorises), then mirrored.
+    double *row = malloc(sizeof(double) * (components > 0 ? components : 1));
+    if (!row) { free(memory); return NULL; }
+    for (int f = 0; f < bins; f++) {
+        for (int k = 0; k < components; k++) row[k] = basis[(size_t)k * bins + f];
+        for (int a = 0; a < components; a++) {
+            double *g = plan->gram + (size_t)a * stride;
+            const double ha = row[a];
+            for (int b = a; b < components; b++) g[b] += ha * row[b];
+        }
+    }
+    free(row);
+    for (int a = 0; a < components; a++) {
+        for (int b = 0; b < a; b++) plan->gram[(size_t)a * stride + b] = plan->gram[(size_t)b * stride + a];
+    }
+    return plan;
+}
+
+void cnmf_plan_destroy(cnmf_plan *plan) { if (plan) free(plan->allocation); }
+
+cnmf_isa cnmf_plan_isa(const cnmf_plan *plan) { return plan->isa; }
+
+cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
+    const size_t K = (size_t)plan->components, tiles = (size_t)plan->tiles;
+    const size_t Kp = round_up(K, 8);
+    carver c = {0};
+    carve(&c, sizeof(cnmf_workspace));
+    carve(&c, sizeof(float) * tiles * K * 2 * CNMF_LANES);
+    carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
+    carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
+    carve(&c, sizeof(float) * K * CNMF_LANES);
+    carve(&c, sizeof(float) * K * 2 * CNMF_LANES);
+    carve(&c, sizeof(float) * Kp);
+    for (int i = 0; i < 4; i++) carve(&c, sizeof(double) * Kp);
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
+    memset(memory, 0, c.used);
+    c = (carver){ memory, 0 };
+    cnmf_workspace *ws = carve(&c, sizeof(cnmf_workspace));
+    ws->allocation = memory;
+    ws->ptile = carve(&c, sizeof(float) * tiles * K * 2 * CNMF_LANES);
+    ws->ytile = carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
+    ws->mtile = carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
+    ws->numerator_lanes = carve(&c, sizeof(float) * K * CNMF_LANES);
+    ws->staging = carve(&c, sizeof(float) * K * 2 * CNMF_LANES);
+    ws->u = carve(&c, sizeof(float) * Kp);
+    ws->numerator = carve(&c, sizeof(double) * Kp);
+    ws->activation = carve(&c, sizeof(double) * Kp);
+    ws->denominator = carve(&c, sizeof(double) * Kp);
+    ws->power = carve(&c, sizeof(double) * Kp);
+    return ws;
+}
+
+void cnmf_workspace_destroy(cnmf_workspace *workspace) { if (workspace) free(workspace->allocation); }
+
+/// U_k ← max(floor, U_k · numerator_k / ((HᵀH U)_k + λ p U_k^(p−1))), floor where the
+/// denominator is 0; everything from the iterate before the update.
+static void update_activations(const cnmf_plan *plan, cnmf_workspace *ws) {
+    const int K = plan->components;
+    plan->kernels->gram_times(plan, ws->activation, ws->denominator);
+    const double lp = plan->lambda * plan->sparsity;
+    for (int k = 0; k < K; k++) {
+        const double old = ws->activation[k];
+        const double denominator = ws->denominator[k] + lp * ws->power[k];
+        const double updated = denominator > 0 ? old * ws->numerator[k] / denominator : 0;
+        const float value = (float)updated;
+        ws->u[k] = value > plan->floor ? value : plan->floor;
+    }
+}
+
+// The mixture phase is computed exactly as the Swift PhaseTensor(mixturePhasesOf:) does: in
+// double, a·a + b·b not fused, before the kernel's flush-to-zero mode is set.
+#pragma STDC FP_CONTRACT OFF
+static void mixture_phase(float re, float im, float *c, float *s) {
+    const double x = re, y = im;
+    const double magnitude = sqrt(x * x + y * y);
+    *c = magnitude > 0 ? (float)(x / magnitude) : 1.0f;
+    *s = magnitude > 0 ? (float)(y / magnitude) : 0.0f;
+}
+
+void cnmf_mixture_phases(int bins, int components, const float *spectrum, float *phases) {
+    for (int f = 0; f < bins; f++) {
+        float c, s;
+        mixture_phase(spectrum[2 * f], spectrum[2 * f + 1], &c, &s);
+        for (int k = 0; k < components; k++) {
+            phases[(size_t)2 * (k + (size_t)components * f)] = c;
+            phases[(size_t)2 * (k + (size_t)components * f) + 1] = s;
+        }
+    }
+}
+
+/// The loop layout of the mixture-phase start, straight from the spectrum.
+static void tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum) {
+    const int F = plan->bins, K = plan->components;
+    for (int tile = 0; tile < plan->tiles; tile++) {
+        float c[CNMF_LANES], s[CNMF_LANES], *y = ws->ytile + (size_t)tile * 2 * CNMF_LANES;
+        for (int j = 0; j < CNMF_LANES; j++) {
+            const int f = tile * CNMF_LANES + j;
+            y[j] = f < F ? spectrum[2 * f] : 0;
+            y[CNMF_LANES + j] = f < F ? spectrum[2 * f + 1] : 0;
+            if (f < F) mixture_phase(spectrum[2 * f], spectrum[2 * f + 1], &c[j], &s[j]);
+            else { c[j] = 0; s[j] = 0; }
+        }
+        float *p = ws->ptile + (size_t)tile * K * 2 * CNMF_LANES;
+        for (int k = 0; k < K; k++) {
+            memcpy(p + (size_t)k * 2 * CNMF_LANES, c, sizeof c);
+            memcpy(p + (size_t)k * 2 * CNMF_LANES + CNMF_LANES, s, sizeof s);
+        }
+    }
+}
+#pragma STDC FP_CONTRACT ON
+
+void cnmf_advise_huge_pages(void *start, size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    const uintptr_t first = ((uintptr_t)start + huge - 1) & ~(huge - 1), end = ((uintptr_t)start + bytes) & ~(huge - 1);
+    if (end > first) madvise((void *)first, end - first, MADV_HUGEPAGE);
+#else
+    (void)start;
+    (void)bytes;
+#endif
+}
+
+void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
+                    const float *spectrum, float *activations, float *phases, int mixture_start,
+                    int iterations, double *costs, float *model) {
+    const int K = plan->components;
+    const cnmf_kernels *kernels = plan->kernels;
+    if (mixture_start) tile_in_mixture(plan, ws, spectrum);
+    else kernels->tile_in(plan, ws, spectrum, phases);
+#if defined(__x86_64__)
+    // Subnormal results (activations at the floor times small basis values) are flushed to zero:
+    // they take a slow microcode path and change nothing that can be heard.
+    const unsigned int mxcsr = _mm_getcsr();
+    _mm_setcsr(mxcsr | 0x8040);  // FTZ | DAZ
+#endif
+    for (int k = 0; k < K; k++) ws->u[k] = activations[k];
+    for (int i = 0; i <= iterations; i++) {
+        const int update = i < iterations;
+        const double penalty = kernels->powers(plan, ws);
+        const double residual = kernels->sweep(plan, ws, update, !update && model != NULL);
+        costs[i] = residual + 2 * plan->lambda * penalty;
+        if (update) update_activations(plan, ws);
+    }
+    if (model) {
+        // Activations at the floor are reported as 0; the model is recomputed from exactly those.
+        int zeroed = 0;
+        for (int k = 0; k < K; k++) {
+            if (ws->u[k] <= plan->floor) { ws->u[k] = 0; zeroed = 1; }
+        }
+        if (zeroed) kernels->sweep(plan, ws, 0, 1);
+        for (int f = 0; f < plan->bins; f++) {
+            const float *m = ws->mtile + (size_t)(f / CNMF_LANES) * 2 * CNMF_LANES + f % CNMF_LANES;
+            model[2 * f] = m[0];
+            model[2 * f + 1] = m[CNMF_LANES];
+        }
+    }
+    if (iterations > 0 || mixture_start) kernels->tile_out(plan, ws, phases);
+    for (int k = 0; k < K; k++) activations[k] = ws->u[k];
+#if defined(__x86_64__)
+    _mm_setcsr(mxcsr);
+#endif
+}

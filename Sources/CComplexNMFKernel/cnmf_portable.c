@@ -1,0 +1,166 @@
+// Plain-C loops of the Complex NMF kernel, for any CPU (exact square root and division).
+// Same layout and the same order of every sum as the AVX-512 loops; written lane-wise so the
+// compiler can vectorise them for whatever the target offers (a·b + c is fused only where the
+// target has FMA; fmaf would be a slow library call elsewhere).
+#include "cnmf_internal.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#define L CNMF_LANES
+
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define SQRT(x) __builtin_elementwise_sqrt(x)  // no errno, so the loop can be vectorised
+#endif
+#endif
+#ifndef SQRT
+#define SQRT(x) sqrtf(x)
+#endif
+
+static void tile_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, const float *phases) {
+    const int F = plan->bins, K = plan->components, tiles = plan->tiles;
+    // Padding lanes of the last tile: zero spectrum and phases (their basis rows are zero).
+    if (tiles * L > F) {
+        memset(ws->ytile + (size_t)(tiles - 1) * 2 * L, 0, sizeof(float) * 2 * L);
+        memset(ws->ptile + (size_t)(tiles - 1) * K * 2 * L, 0, sizeof(float) * (size_t)K * 2 * L);
+    }
+    for (int f = 0; f < F; f++) {
+        const int tile = f / L, lane = f % L;
+        ws->ytile[(size_t)tile * 2 * L + lane] = spectrum[2 * f];
+        ws->ytile[(size_t)tile * 2 * L + L + lane] = spectrum[2 * f + 1];
+        float *p = ws->ptile + (size_t)tile * K * 2 * L + lane;
+        const float *q = phases + (size_t)2 * K * f;
+        for (int k = 0; k < K; k++) {
+            p[(size_t)k * 2 * L] = q[2 * k];
+            p[(size_t)k * 2 * L + L] = q[2 * k + 1];
+        }
+    }
+}
+
+static void tile_out(const cnmf_plan *plan, const cnmf_workspace *ws, float *phases) {
+    const int F = plan->bins, K = plan->components;
+    for (int f = 0; f < F; f++) {
+        const int tile = f / L, lane = f % L;
+        const float *p = ws->ptile + (size_t)tile * K * 2 * L + lane;
+        float *q = phases + (size_t)2 * K * f;
+        for (int k = 0; k < K; k++) {
+            q[2 * k] = p[(size_t)k * 2 * L];
+            q[2 * k + 1] = p[(size_t)k * 2 * L + L];
+        }
+    }
+}
+
+/// One sweep over the bins of a frame, per tile of 16 bins (lanes) with U the current iterate:
+///
+///     S_f = Σ_k H[f,k] U_k,   F_f = Σ_k H[f,k] U_k P_kf,   R_f = Y_f − F_f,   cost += |R_f|²
+///     z_kf = S_f P_kf + R_f,  P_kf ← z_kf / |z_kf|  (where |z_kf| > 0),  N_k += H[f,k] |z_kf|
+///
+/// (the second line only with `update`; U is then updated from N by the caller).
+static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model) {
+    const int K = plan->components, tiles = plan->tiles;
+    const float *u = ws->u;
+    float *numerator = ws->numerator_lanes;
+    double cost[L] = {0};
+    if (update) memset(numerator, 0, sizeof(float) * (size_t)K * L);
+    for (int tile = 0; tile < tiles; tile++) {
+        const float *h = plan->htile + (size_t)tile * K * L;
+        float *p = ws->ptile + (size_t)tile * K * 2 * L;
+        const float *y = ws->ytile + (size_t)tile * 2 * L;
+        // S = Σ_k H U and F = Σ_k H U P, in two interleaved partial sums (even and odd k).
+        float s0[L] = {0}, s1[L] = {0}, fr0[L] = {0}, fr1[L] = {0}, fi0[L] = {0}, fi1[L] = {0};
+        int k = 0;
+        for (; k + 1 < K; k += 2) {
+            const float *h0 = h + (size_t)k * L, *p0 = p + (size_t)k * 2 * L;
+            for (int j = 0; j < L; j++) {
+                const float c0 = h0[j] * u[k], c1 = h0[L + j] * u[k + 1];
+                s0[j] += c0;
+                s1[j] += c1;
+                fr0[j] += c0 * p0[j];
+                fi0[j] += c0 * p0[L + j];
+                fr1[j] += c1 * p0[2 * L + j];
+                fi1[j] += c1 * p0[3 * L + j];
+            }
+        }
+        if (k < K) {
+            const float *h0 = h + (size_t)k * L, *p0 = p + (size_t)k * 2 * L;
+            for (int j = 0; j < L; j++) {
+                const float c0 = h0[j] * u[k];
+                s0[j] += c0;
+                fr0[j] += c0 * p0[j];
+                fi0[j] += c0 * p0[L + j];
+            }
+        }
+        float s[L], rr[L], ri[L], scale[L];
+        for (int j = 0; j < L; j++) {
+            s[j] = s0[j] + s1[j];
+            const float fr = fr0[j] + fr1[j], fi = fi0[j] + fi1[j];
+            rr[j] = y[j] - fr;
+            ri[j] = y[L + j] - fi;
+            cost[j] += (double)rr[j] * rr[j] + (double)ri[j] * ri[j];
+            if (model) {
+                ws->mtile[(size_t)tile * 2 * L + j] = fr;
+                ws->mtile[(size_t)tile * 2 * L + L + j] = fi;
+            }
+            // S and R scaled by 2^−e, max(|S|, |R|) in [1, 2): |z|² can neither overflow nor
+            // underflow; z/|z| is unchanged and |z| = 2^e · (scaled |z|).
+            const float largest = fmaxf(fmaxf(fabsf(s[j]), fabsf(rr[j])), fmaxf(fabsf(ri[j]), FLT_MIN));
+            const int e = ilogbf(largest);
+            scale[j] = ldexpf(1.0f, e);
+            s[j] = ldexpf(s[j], -e);
+            rr[j] = ldexpf(rr[j], -e);
+            ri[j] = ldexpf(ri[j], -e);
+        }
+        if (!update) continue;
+        // z = S P + R;  P ← z/|z| where |z| > 0;  Σ_f H |z| lane-wise.
+        for (k = 0; k < K; k++) {
+            const float *hk = h + (size_t)k * L;
+            float *pr = p + (size_t)k * 2 * L, *pi = pr + L, *nk = numerator + (size_t)k * L;
+            for (int j = 0; j < L; j++) {
+                const float zr = s[j] * pr[j] + rr[j], zi = s[j] * pi[j] + ri[j];
+                const float m2 = zr * zr + zi * zi;
+                const float magnitude = SQRT(m2);
+                const int live = m2 > 0;
+                nk[j] += hk[j] * (magnitude * scale[j]);
+                pr[j] = live ? zr / magnitude : pr[j];
+                pi[j] = live ? zi / magnitude : pi[j];
+            }
+        }
+    }
+    if (update) {
+        for (int k = 0; k < K; k++) {
+            double n = 0;
+            for (int j = 0; j < L; j++) n += (double)numerator[(size_t)k * L + j];
+            ws->numerator[k] = n;
+        }
+    }
+    double total = 0;
+    for (int j = 0; j < L; j++) total += cost[j];
+    return total;
+}
+
+static void gram_times(const cnmf_plan *plan, const double *in, double *out) {
+    const int K = plan->components, stride = plan->gram_stride;
+    for (int a = 0; a < K; a++) out[a] = 0;
+    for (int b = 0; b < K; b++) {
+        const double *g = plan->gram + (size_t)b * stride;  // HᵀH is symmetric: row b = column b
+        for (int a = 0; a < K; a++) out[a] += g[a] * in[b];
+    }
+}
+
+/// power[k] = U_k^(p−1) (libm pow); returns Σ_k U_k^p (0 when λ = 0).
+static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
+    const int K = plan->components;
+    const double exponent = plan->sparsity - 1;
+    double penalty = 0;
+    for (int k = 0; k < K; k++) {
+        const double u = ws->u[k];
+        ws->activation[k] = u;
+        ws->power[k] = plan->lambda > 0 ? pow(u, exponent) : 0;
+        penalty += u * ws->power[k];
+    }
+    return penalty;
+}
+
+const cnmf_kernels cnmf_portable_kernels = { tile_in, tile_out, sweep, gram_times, powers };

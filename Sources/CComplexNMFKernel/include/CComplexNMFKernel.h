@@ -1,0 +1,75 @@
+// The Complex NMF update with a fixed basis, one frame at a time (see ComplexNMFKernel.swift).
+//
+// Per frame t and iteration, with S_f = Σ_k H[f,k] U_k, F_f = Σ_k H[f,k] U_k P_kf, R_f = Y_f − F_f:
+//
+//     z_kf = S_f P_kf + R_f,   P_kf ← z_kf / |z_kf|   (unchanged where |z_kf| = 0)
+//     U_k  ← max(floor, U_k · Σ_f H[f,k] |z_kf|  /  ((HᵀH U)_k + λ p U_k^(p−1)))   (floor if the denominator is 0)
+//     cost = Σ_f |R_f|² + 2λ Σ_k U_k^p   (of the iterate the residual was computed from)
+//
+// The per-(k, f) work is float32; the per-k sums Σ_f, HᵀH U, U^(p−1) and the cost are double.
+// A frame's arithmetic depends only on that frame, never on which thread runs it or on the other
+// frames, so callers may split frames over threads freely. The plan is read-only after creation
+// and may be shared by threads; each thread needs its own workspace.
+#ifndef CCOMPLEXNMFKERNEL_H
+#define CCOMPLEXNMFKERNEL_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction sets of the per-(k, f) loops.
+typedef enum {
+    CNMF_ISA_AUTOMATIC = 0,  ///< the fastest one this CPU supports
+    CNMF_ISA_PORTABLE = 1,   ///< plain C (exact sqrt and division), any CPU
+    CNMF_ISA_AVX512 = 2,     ///< AVX-512 F/DQ/VL/BW: rsqrt14 + one Newton step
+} cnmf_isa;
+
+/// The basis in the layout of the loops, HᵀH, λ, p and the floor. Read-only once made.
+typedef struct cnmf_plan cnmf_plan;
+/// Per-thread scratch: one frame's phases in the loop layout (≈ 8·K·F bytes) and per-k sums.
+typedef struct cnmf_workspace cnmf_workspace;
+
+/// A plan for `basis` `[bins × components]`, column-major float (each template contiguous).
+/// `isa` CNMF_ISA_AVX512 falls back to portable when the CPU lacks AVX-512.
+/// Returns NULL when memory is short. Memory: ≈ 4·K·F + 8·K² bytes.
+cnmf_plan *cnmf_plan_create(int bins, int components, const float *basis,
+                            double lambda, double sparsity, float floor, cnmf_isa isa);
+void cnmf_plan_destroy(cnmf_plan *plan);
+/// The instruction set the plan's loops use.
+cnmf_isa cnmf_plan_isa(const cnmf_plan *plan);
+
+/// Scratch for one thread using `plan`. Returns NULL when memory is short.
+cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan);
+void cnmf_workspace_destroy(cnmf_workspace *workspace);
+
+/// Runs `iterations` (≥ 0) updates of one frame in place.
+/// - spectrum: Y of the frame, `2·bins` interleaved (re, im).
+/// - activations: U of the frame, `components` floats (> 0; updated).
+/// - phases: P of the frame, `2·components·bins` floats, component fastest then bin (updated).
+/// - mixture_start: nonzero to ignore the incoming phases and start every component at the
+///   mixture phase (what cnmf_mixture_phases writes), saving a pass over them.
+/// - costs: `iterations + 1` doubles: costs[i] = objective of the iterate after i updates.
+/// - model: NULL, or `2·bins` floats that receive F = Σ_k H U P of the final iterate computed
+///   with the activations at the floor set to exactly 0 (those activations are then set to 0 in
+///   `activations` too: call it only for the last iterations of a run).
+/// Time ≈ (iterations + 1) · K · F element updates; no allocation.
+void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *workspace,
+                    const float *spectrum, float *activations, float *phases, int mixture_start,
+                    int iterations, double *costs, float *model);
+
+/// Writes the mixture phase Y/|Y| of every bin (1 where |Y| = 0, computed in double) into
+/// every component: `phases` is `2·components·bins` floats, component fastest then bin.
+void cnmf_mixture_phases(int bins, int components, const float *spectrum, float *phases);
+
+/// Asks the kernel (Linux: madvise MADV_HUGEPAGE) to back [start, start + bytes) with huge
+/// pages, so that first touching a large, fresh phase tensor takes 512× fewer page faults.
+/// A hint: does nothing elsewhere or when refused.
+void cnmf_advise_huge_pages(void *start, size_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

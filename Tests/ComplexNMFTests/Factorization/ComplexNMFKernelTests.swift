@@ -1,0 +1,250 @@
+import Foundation
+import Testing
+@testable import ComplexNMF
+
+/// The fast Complex NMF kernel (`ComplexNMFKernel`: float32 vectors, one frame at a time) against
+/// the plain double implementation (`ComplexNMFReferenceKernel`), and its determinism: results
+/// must not depend on threads, block splits or which of the two iteration orders ran.
+@Suite struct ComplexNMFKernelTests {
+    /// The fixture mixture (257 bins) with 20 templates: the 4 fixture notes and 16 copies shifted
+    /// along frequency, so K = 20 has two full groups of 8 components and a partial one, and the
+    /// bins one partial tile of 16.
+    static func problem(frames: Int = 24) throws -> (spectrogram: ComplexMatrix, basis: RealMatrix) {
+        let (y, notes) = try FixtureProblem.make(frames: frames)
+        let bins = notes.rows, components = 20
+        var basis = RealMatrix(rows: bins, columns: components)
+        for k in 0..<components {
+            let shift = 3 * (k / notes.columns)
+            var total = 0.0
+            for f in 0..<bins { total += Double(notes[(f + bins - shift) % bins, k % notes.columns]) }
+            for f in 0..<bins { basis[f, k] = Float(Double(notes[(f + bins - shift) % bins, k % notes.columns]) / total) }
+        }
+        return (y, basis)
+    }
+
+    static func lambda(_ y: ComplexMatrix, sparsity: Double) -> Double {
+        var energy = 0.0
+        for x in y.values { energy += Double(x) * Double(x) }
+        return ComplexNMFConfiguration.defaultLambda(energy: energy, bins: y.rows, sparsity: sparsity)
+    }
+
+    static func startingPoint(_ y: ComplexMatrix, components: Int, jitter: Double) -> (RealMatrix, PhaseTensor) {
+        var u = ActivationInitializer.halfNormal(components: components, frames: y.columns, seed: 5)
+        for i in 0..<u.values.count { u.values[i] = max(u.values[i], NumericalGuards.activationFloor) }
+        var phases = PhaseTensor(mixturePhasesOf: y, components: components)
+        if jitter > 0 { PhaseJitter.apply(to: &phases, standardDeviation: jitter, seed: 9, frameOffset: 0, stream: 0) }
+        return (u, phases)
+    }
+
+    /// The fast kernel, frame-major, from the given start.
+    static func fast(_ y: ComplexMatrix, _ h: RealMatrix, start: (RealMatrix, PhaseTensor), lambda: Double, sparsity: Double,
+                     iterations: Int, instructionSet: ComplexNMFKernel.InstructionSet, threads: Int = 1) -> ComplexNMFResult {
+        let kernel = ComplexNMFKernel(basis: h, lambda: lambda, sparsity: sparsity, instructionSet: instructionSet)
+        var (u, phases) = start
+        let run = u.values.withUnsafeMutableBufferPointer { activations in
+            phases.values.withUnsafeMutableBufferPointer { p in
+                kernel.runFrameMajor(spectrogram: y, activations: activations, phases: p, start: .given, iterations: iterations, threads: threads)
+            }
+        }
+        return ComplexNMFResult(activations: u, phases: phases, reconstruction: run.reconstruction, cost: run.cost,
+                                initialCost: run.initialCost, lambda: lambda)
+    }
+
+    /// Largest |a − b| / |b| over the entries.
+    static func worstRelative(_ a: [Double], _ b: [Double]) -> Double {
+        zip(a, b).map { abs($0 - $1) / max(abs($1), .leastNormalMagnitude) }.max() ?? 0
+    }
+
+    /// Phase difference weighted by H·U (where a component is silent its phase is arbitrary).
+    static func weightedPhaseDifference(_ a: ComplexNMFResult, _ b: ComplexNMFResult, basis h: RealMatrix) -> Double {
+        var weighted = 0.0, weight = 0.0
+        for t in 0..<a.activations.columns {
+            for f in 0..<h.rows {
+                for k in 0..<h.columns {
+                    let c = Double(h[f, k]) * Double(b.activations[k, t])
+                    let i = 2 * (k + h.columns * (f + h.rows * t))
+                    let dr = Double(a.phases.values[i]) - Double(b.phases.values[i]), di = Double(a.phases.values[i + 1]) - Double(b.phases.values[i + 1])
+                    weighted += c * (dr * dr + di * di).squareRoot()
+                    weight += c
+                }
+            }
+        }
+        return weight > 0 ? weighted / weight : 0
+    }
+
+    static func expectIdentical(_ a: ComplexNMFResult, _ b: ComplexNMFResult, _ what: String) {
+        #expect(a.activations == b.activations, "\(what): activations differ")
+        #expect(a.phases == b.phases, "\(what): phases differ")
+        #expect(a.reconstruction == b.reconstruction, "\(what): reconstruction differs")
+        #expect(a.cost == b.cost && a.initialCost == b.initialCost, "\(what): costs differ")
+    }
+
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable],
+          [(1.2, 0.0, nil), (1.2, 0.4, nil), (0.6, 0.3, 1e-3), (1.9, 0.0, 10.0), (1.0, 0.2, 0.0)] as [(Double, Double, Double?)])
+    func fastKernelAgreesWithTheDoubleReference(instructionSet: ComplexNMFKernel.InstructionSet, parameters: (Double, Double, Double?)) throws {
+        let (p, jitter, fixedLambda) = parameters
+        let (y, h) = try Self.problem()
+        let lambda = fixedLambda ?? Self.lambda(y, sparsity: p)
+        let start = Self.startingPoint(y, components: h.columns, jitter: jitter)
+        let iterations = 40
+        let reference = ComplexNMFReferenceKernel.decompose(spectrogram: y, basis: h, activations: start.0, phases: start.1, lambda: lambda,
+                                                            sparsity: p, stopping: StoppingRule(maximumIterations: iterations))
+        let fast = Self.fast(y, h, start: start, lambda: lambda, sparsity: p, iterations: iterations, instructionSet: instructionSet)
+        let costError = Self.worstRelative([fast.initialCost] + fast.cost, [reference.initialCost] + reference.cost)
+        #expect(costError < 1e-4, "objective differs by \(costError) (relative)")
+        let activationError = relativeError(fast.activations.values.map(Double.init), reference.activations.values.map(Double.init))
+        #expect(activationError < 1e-4, "activations differ by \(activationError)")
+        let modelError = relativeError(fast.reconstruction.values.map(Double.init), reference.reconstruction.values.map(Double.init))
+        #expect(modelError < 1e-4, "reconstruction differs by \(modelError)")
+        let phaseError = Self.weightedPhaseDifference(fast, reference, basis: h)
+        #expect(phaseError < 1e-4, "H·U-weighted phase difference \(phaseError)")
+    }
+
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable])
+    func objectiveNeverIncreasesWithManyComponents(instructionSet: ComplexNMFKernel.InstructionSet) throws {
+        let (y, h) = try Self.problem()
+        let fast = Self.fast(y, h, start: Self.startingPoint(y, components: h.columns, jitter: 0.5), lambda: Self.lambda(y, sparsity: 1.2),
+                             sparsity: 1.2, iterations: 60, instructionSet: instructionSet)
+        let costs = [fast.initialCost] + fast.cost
+        for i in 1..<costs.count {
+            #expect(costs[i] <= costs[i - 1] * (1 + 1e-6), "objective rose from \(costs[i - 1]) to \(costs[i]) at iteration \(i)")
+        }
+    }
+
+    @Test func resultsAreBitIdenticalAcrossThreadCounts() throws {
+        let (y, h) = try Self.problem()
+        for rule in [StoppingRule(maximumIterations: 15), StoppingRule(maximumIterations: 15, relativeTolerance: 1e-9)] {
+            var results: [ComplexNMFResult] = []
+            for threads in [1, 2, 3] {
+                var config = ComplexNMFConfiguration()
+                config.stopping = rule
+                config.phaseJitter = 0.3
+                config.threadCount = threads
+                let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 2)
+                results.append(try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0))
+            }
+            Self.expectIdentical(results[0], results[1], "1 vs 2 threads, \(rule)")
+            Self.expectIdentical(results[0], results[2], "1 vs 3 threads, \(rule)")
+        }
+    }
+
+    @Test(arguments: [StoppingRule(maximumIterations: 12), StoppingRule(maximumIterations: 12, costThreshold: 0)])
+    func resultsAreBitIdenticalAcrossBlockSplits(rule: StoppingRule) throws {
+        let (y, h) = try Self.problem()
+        var config = ComplexNMFConfiguration()
+        config.stopping = rule
+        config.phaseJitter = 0.3
+        config.lambda = Self.lambda(y, sparsity: config.sparsity)   // one λ for every block, as the pipeline does
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 3)
+        let whole = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        var costs = [Double](repeating: 0, count: whole.cost.count)
+        for block in [0..<7, 7..<19, 19..<24] {
+            let part = ComplexMatrix(rows: y.rows, columns: block.count, values: Array(y.values[(2 * y.rows * block.lowerBound)..<(2 * y.rows * block.upperBound)]))
+            let u = RealMatrix(rows: h.columns, columns: block.count, values: Array(u0.values[(h.columns * block.lowerBound)..<(h.columns * block.upperBound)]))
+            let result = try ComplexNMF(configuration: config).decompose(spectrogram: part, basis: h, initialActivations: u, frameOffset: block.lowerBound)
+            #expect(result.activations.values[...] == whole.activations.values[(h.columns * block.lowerBound)..<(h.columns * block.upperBound)])
+            #expect(result.phases.values[...] == whole.phases.values[(2 * h.columns * y.rows * block.lowerBound)..<(2 * h.columns * y.rows * block.upperBound)])
+            #expect(result.reconstruction.values[...] == whole.reconstruction.values[(2 * y.rows * block.lowerBound)..<(2 * y.rows * block.upperBound)])
+            for i in 0..<costs.count { costs[i] += result.cost[i] }
+        }
+        // Per-frame costs are identical; only the grouping of the sum over frames differs.
+        #expect(Self.worstRelative(costs, whole.cost) < 1e-12)
+    }
+
+    @Test(arguments: [0.0, 0.3])
+    func fixedIterationsAndGlobalOrderGiveIdenticalResults(jitter: Double) throws {
+        let (y, h) = try Self.problem()
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 4)
+        var config = ComplexNMFConfiguration()
+        config.phaseJitter = jitter
+        config.stopping = StoppingRule(maximumIterations: 25)
+        let frameMajor = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        config.stopping = StoppingRule(maximumIterations: 25, costThreshold: 0)   // never reached: runs all 25 in global order
+        let globalOrder = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        #expect(globalOrder.iterations == 25)
+        Self.expectIdentical(frameMajor, globalOrder, "frame-major vs global order, jitter \(jitter)")
+    }
+
+    @Test func defaultStartIsTheMixturePhasePlusTheSeededJitter() throws {
+        let (y, h) = try Self.problem()
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 6)
+        for jitter in [0.0, 0.25] {
+            var config = ComplexNMFConfiguration()
+            config.phaseJitter = jitter
+            config.seed = 11
+            config.stopping = StoppingRule(maximumIterations: 5)
+            var explicit = PhaseTensor(mixturePhasesOf: y, components: h.columns)
+            if jitter > 0 { PhaseJitter.apply(to: &explicit, standardDeviation: jitter, seed: 11, frameOffset: 3, stream: 1) }
+            let implicit = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0, frameOffset: 3, stream: 1)
+            let given = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0, initialPhases: explicit)
+            Self.expectIdentical(implicit, given, "default start vs explicit phases, jitter \(jitter)")
+        }
+        var phases = [Float](repeating: .nan, count: 2 * h.columns * y.rows)
+        y.values.withUnsafeBufferPointer { spectrum in
+            phases.withUnsafeMutableBufferPointer {
+                ComplexNMFKernel.writeMixturePhases(spectrum: spectrum.baseAddress! + 2 * y.rows * 5, bins: y.rows, components: h.columns, into: $0)
+            }
+        }
+        let tensor = PhaseTensor(mixturePhasesOf: y, components: h.columns).values
+        #expect(phases[...] == tensor[(2 * h.columns * y.rows * 5)..<(2 * h.columns * y.rows * 6)])
+    }
+
+    /// Scaling Y by a (and λ by a^(2−p)) scales the solution U by a: the kernel normalises each
+    /// bin so that |z|² neither underflows (tiny input) nor overflows (huge input).
+    @Test(arguments: [0x1p-70, 0x1p40] as [Double])
+    func tinyAndHugeSpectrogramsScaleTheActivationsAndKeepUnitPhases(scale: Double) throws {
+        let (y, h) = try Self.problem(frames: 8)
+        var scaled = y
+        for i in 0..<scaled.values.count { scaled.values[i] = Float(Double(y.values[i]) * scale) }
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 7)
+        var u0Scaled = u0
+        for i in 0..<u0Scaled.values.count { u0Scaled.values[i] = Float(Double(u0.values[i]) * scale) }
+        var config = ComplexNMFConfiguration()
+        config.phaseJitter = 0.3
+        config.stopping = StoppingRule(maximumIterations: 30)
+        config.lambda = Self.lambda(y, sparsity: config.sparsity)
+        let plain = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        config.lambda = config.lambda! * pow(scale, 2 - config.sparsity)
+        let result = try ComplexNMF(configuration: config).decompose(spectrogram: scaled, basis: h, initialActivations: u0Scaled)
+        let unscaled = result.activations.values.map { Double($0) / scale }
+        #expect(relativeError(unscaled, plain.activations.values.map(Double.init)) < 1e-4)
+        #expect(result.cost.allSatisfy(\.isFinite) && result.reconstruction.values.allSatisfy(\.isFinite))
+        var worst = 0.0
+        for i in stride(from: 0, to: result.phases.values.count, by: 2) {
+            let re = Double(result.phases.values[i]), im = Double(result.phases.values[i + 1])
+            worst = max(worst, abs(re * re + im * im - 1))
+        }
+        #expect(worst < 1e-5, "|P|² − 1 up to \(worst)")
+    }
+
+    @Test(arguments: [StoppingRule(maximumIterations: 5), StoppingRule(maximumIterations: 5, relativeTolerance: 1e-9)])
+    func nanInTheSpectrogramIsANumericalFailureAtIterationOne(rule: StoppingRule) throws {
+        let (clean, h) = try Self.problem(frames: 4)
+        var y = clean
+        y.values[2 * (y.rows * 2 + 40)] = .nan
+        var config = ComplexNMFConfiguration()
+        config.lambda = 1e-3
+        config.stopping = rule
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 1)
+        #expect(throws: ComplexNMFError.numericalFailure(reason: "Complex NMF objective became nan at iteration 1")) {
+            try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        }
+    }
+
+    @Test(arguments: [StoppingRule(maximumIterations: 3), StoppingRule(maximumIterations: 3, relativeTolerance: 0.5)])
+    func noFramesOrNoBinsGiveEmptyResults(rule: StoppingRule) throws {
+        let h = RealMatrix(rows: 33, columns: 3, repeating: 1 / 33)
+        var config = ComplexNMFConfiguration()
+        config.stopping = rule
+        let result = try ComplexNMF(configuration: config).decompose(spectrogram: ComplexMatrix(rows: 33, columns: 0), basis: h,
+                                                                     initialActivations: RealMatrix(rows: 3, columns: 0))
+        #expect(result.activations.values.isEmpty && result.phases.values.isEmpty && result.reconstruction.values.isEmpty)
+        #expect(result.initialCost == 0 && result.cost.allSatisfy { $0 == 0 })
+        // No bins (λ given: the default rule divides by the bin count): the objective is the
+        // penalty alone, and the activations fall to 0.
+        config.lambda = 0.1
+        let empty = try ComplexNMF(configuration: config).decompose(spectrogram: ComplexMatrix(rows: 0, columns: 2), basis: RealMatrix(rows: 0, columns: 3),
+                                                                    initialActivations: RealMatrix(rows: 3, columns: 2, repeating: 1))
+        #expect(empty.activations.values.allSatisfy { $0 == 0 } && empty.cost.allSatisfy(\.isFinite))
+    }
+}
