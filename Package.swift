@@ -46,9 +46,10 @@ let package = Package(
         ),
 
         // MARK: - Fuzz targets (libFuzzer; built with -sanitize=fuzzer by scripts/fuzz.sh)
-        .executableTarget(name: "fuzz-npy", dependencies: ["ComplexNMF"], path: "Tests/Fuzz/NPYReader"),
-        .executableTarget(name: "fuzz-sidecar", dependencies: ["ComplexNMF"], path: "Tests/Fuzz/SidecarReader"),
-        .executableTarget(name: "fuzz-audio", dependencies: ["ComplexNMF"], path: "Tests/Fuzz/AudioReader"),
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/Support"),
+        .executableTarget(name: "fuzz-npy", dependencies: ["ComplexNMF", "FuzzSupport"], path: "Tests/Fuzz/NPYReader"),
+        .executableTarget(name: "fuzz-sidecar", dependencies: ["ComplexNMF", "FuzzSupport"], path: "Tests/Fuzz/SidecarReader"),
+        .executableTarget(name: "fuzz-audio", dependencies: ["ComplexNMF", "FuzzSupport"], path: "Tests/Fuzz/AudioReader"),
 
         // MARK: - C libraries from Debian -dev packages
         .systemLibrary(

@@ -2,6 +2,7 @@
 // give samples or a ComplexNMFError, never a crash. The bytes go through a file in /dev/shm
 // because the reader takes paths. Built and run by scripts/fuzz.sh.
 import ComplexNMF
+import FuzzSupport
 import Foundation
 
 let scratch = "/dev/shm/cnmf-fuzz-audio-\(getpid())"
@@ -18,18 +19,4 @@ func fuzzAudioReader(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-// libFuzzer's driver, started from this executable's top-level code (SwiftPM owns `main`).
-// scripts/fuzz.sh builds with -D FUZZING, coverage instrumentation and libFuzzer without its
-// own main; an ordinary build only says how to fuzz.
-#if FUZZING
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
-var argumentCount = CommandLine.argc
-var argumentValues: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argumentCount, &argumentValues) { data, size in fuzzAudioReader(data, size) })
-#else
-FileHandle.standardError.write(Data("built without libFuzzer: run scripts/fuzz.sh\n".utf8))
-exit(64)
-#endif
+exit(runFuzzer { data, size in fuzzAudioReader(data, size) })
