@@ -21,23 +21,13 @@ struct ComplexNMFCommand: ParsableCommand {
 
     @OptionGroup var inputs: FactorizationInputs
 
-    @Option(name: .customLong("sparsity-p"), parsing: .unconditional, help: "Sparsity exponent p of the penalty 2λΣU^p, in (0, 2). (default: 1.2)")
-    var sparsity: Double = 1.2
-
-    @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2), the predecessor's rule)")
-    var lambda: Double?
-
-    @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Std. dev. in radians of a seeded perturbation of the initial phases (uses --seed). (default: 0)")
-    var phaseJitter: Double = 0
+    @OptionGroup var model: ComplexNMFOptions
 
     @Option(name: .customLong("init-phase"), help: "Initial phases .npy, complex (components, bins, frames), instead of the mixture phase.")
     var initialPhases: String?
 
     func validate() throws {
-        if initialPhases != nil && phaseJitter > 0 { throw ValidationError("--init-phase and --phase-jitter exclude each other.") }
-        if !(sparsity > 0 && sparsity < 2) { throw ValidationError("--sparsity-p must be in (0, 2), not \(sparsity).") }
-        if let lambda, !(lambda.isFinite && lambda >= 0) { throw ValidationError("--lambda must be a finite value ≥ 0, not \(lambda).") }
-        if !(phaseJitter.isFinite && phaseJitter >= 0) { throw ValidationError("--phase-jitter must be a finite angle ≥ 0 (radians), not \(phaseJitter).") }
+        if initialPhases != nil && model.phaseJitter > 0 { throw ValidationError("--init-phase and --phase-jitter exclude each other.") }
     }
 
     func run() throws {
@@ -55,9 +45,9 @@ struct ComplexNMFCommand: ParsableCommand {
             let p0 = try initialPhases.map { try PhaseTensor.read(contentsOf: $0, components: basis.columns, bins: spectrogram.rows, frames: spectrogram.columns) }
 
             var config = ComplexNMFConfiguration()
-            config.sparsity = sparsity
-            config.lambda = lambda
-            config.phaseJitter = phaseJitter
+            config.sparsity = model.sparsity
+            config.lambda = model.lambda
+            config.phaseJitter = model.phaseJitter
             config.seed = inputs.seed
             config.stopping = inputs.stoppingRule
             if let threads = inputs.threads { config.threadCount = threads }
@@ -71,7 +61,7 @@ struct ComplexNMFCommand: ParsableCommand {
             try result.phases.npyArray().write(to: inputs.outputPath("phase_calc.npy"))
             try NPYArray(result.reconstruction).write(to: inputs.outputPath("reconst.npy"))
             try NPYArray(result.cost).write(to: inputs.outputPath("cost.npy"))
-            try LinePlot.learningCurve(cost: result.cost, method: "Complex NMF (p = \(sparsity), λ = \(String(format: "%.3g", result.lambda)))", costName: "Σ|Y − F|² + 2λΣU^p").render(to: inputs.outputPath("learning_curve.png"))
+            try LinePlot.learningCurve(cost: result.cost, method: "Complex NMF (p = \(model.sparsity), λ = \(String(format: "%.3g", result.lambda)))", costName: "Σ|Y − F|² + 2λΣU^p").render(to: inputs.outputPath("learning_curve.png"))
             if !inputs.quiet {
                 printError("complex-nmf: \(result.iterations) iterations, λ = \(result.lambda), final cost \(result.cost.last ?? .nan); wrote basis_calc.npy, activation_calc.npy, phase_calc.npy, reconst.npy, cost.npy, learning_curve.png in \(inputs.outputDirectory)")
             }

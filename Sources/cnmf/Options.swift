@@ -33,3 +33,21 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print nothing but errors.")
     var quiet = false
 }
+
+/// Complex NMF model flags shared by `complex-nmf` and `separate`.
+struct ComplexNMFOptions: ParsableArguments {
+    @Option(name: .customLong("sparsity-p"), parsing: .unconditional, help: "Complex NMF sparsity exponent p of the penalty 2λΣU^p, in (0, 2). (default: 1.2)")
+    var sparsity: Double = 1.2
+
+    @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Complex NMF penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2), the predecessor's rule, per channel)")
+    var lambda: Double?
+
+    @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Std. dev. in radians of a seeded perturbation of the initial phases (uses --seed). (default: 0)")
+    var phaseJitter: Double = 0
+
+    func validate() throws {
+        if !(sparsity > 0 && sparsity < 2) { throw ValidationError("--sparsity-p must be in (0, 2), not \(sparsity).") }
+        if let lambda, !(lambda.isFinite && lambda >= 0) { throw ValidationError("--lambda must be a finite value ≥ 0, not \(lambda).") }
+        if !(phaseJitter.isFinite && phaseJitter >= 0) { throw ValidationError("--phase-jitter must be a finite angle ≥ 0 (radians), not \(phaseJitter).") }
+    }
+}

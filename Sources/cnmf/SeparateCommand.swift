@@ -53,14 +53,7 @@ struct SeparateCommand: ParsableCommand {
     @Flag(help: "Also write phase_calc.npy (8 · K · bins · frames bytes per channel).")
     var savePhase = false
 
-    @Option(name: .customLong("sparsity-p"), parsing: .unconditional, help: "Complex NMF sparsity exponent p in (0, 2). (default: 1.2)")
-    var sparsity: Double = 1.2
-
-    @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Complex NMF penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2) per channel)")
-    var lambda: Double?
-
-    @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Complex NMF initial phase perturbation in radians (seeded). (default: 0)")
-    var phaseJitter: Double = 0
+    @OptionGroup var model: ComplexNMFOptions
 
     @Option(help: "NMF divergence: euclid, kl, beta0.5 or is. (default: beta0.5)")
     var divergence: Divergence = .betaHalf
@@ -89,9 +82,6 @@ struct SeparateCommand: ParsableCommand {
         if iterations < 1 { throw ValidationError("--iterations must be at least 1, not \(iterations).") }
         if blockFrames < 1 { throw ValidationError("--block-frames must be at least 1, not \(blockFrames).") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads).") }
-        if !(sparsity > 0 && sparsity < 2) { throw ValidationError("--sparsity-p must be in (0, 2), not \(sparsity).") }
-        if let lambda, !(lambda.isFinite && lambda >= 0) { throw ValidationError("--lambda must be a finite value ≥ 0, not \(lambda).") }
-        if !(phaseJitter.isFinite && phaseJitter >= 0) { throw ValidationError("--phase-jitter must be a finite angle ≥ 0, not \(phaseJitter).") }
         if method == .nmf, let components, components != .mask { throw ValidationError("--method nmf has no phases: its components are masks (drop --components or use --method complex-nmf).") }
         if method == .complexNMF, components == .mask { throw ValidationError("--components mask goes with --method nmf.") }
         if method == .complexNMF, spectrum != nil { throw ValidationError("--spectrum goes with --method nmf (Complex NMF models the complex spectrogram).") }
@@ -107,9 +97,9 @@ struct SeparateCommand: ParsableCommand {
             config.method = method
             config.componentSignal = components ?? (method == .nmf ? .mask : .consistent)
             config.iterations = iterations
-            config.sparsity = sparsity
-            config.lambda = lambda
-            config.phaseJitter = phaseJitter
+            config.sparsity = model.sparsity
+            config.lambda = model.lambda
+            config.phaseJitter = model.phaseJitter
             config.divergence = divergence
             config.spectrum = spectrum ?? .power
             config.seed = seed

@@ -128,9 +128,11 @@ public final class SeparationPipeline {
             for (c, y) in spectrograms.enumerated() {
                 let u0 = ActivationInitializer.halfNormal(components: basis.componentCount, frames: frames, seed: configuration.seed, stream: UInt64(c))
                 let activations: RealMatrix, reconstruction: ComplexMatrix, phases: PhaseTensor?
-                // Per-frame costs `[iterations × frames]`, added in frame order so that the
-                // totals do not depend on the block size.
-                let frameCosts: [Double]
+                // NMF reports per-frame costs `[iterations × frames]`, added in frame order so
+                // that the totals do not depend on the block size; Complex NMF reports block
+                // totals (equal across block sizes to ~1e-12 relative).
+                var frameCosts: [Double]? = nil
+                var blockCosts: [Double] = []
                 switch configuration.method {
                 case .complexNMF:
                     var config = ComplexNMFConfiguration()
@@ -142,7 +144,7 @@ public final class SeparationPipeline {
                     config.threadCount = threads
                     let result = try ComplexNMF(configuration: config).decompose(
                         spectrogram: y, basis: basis.templates, initialActivations: u0, frameOffset: frames.lowerBound, stream: UInt64(c))
-                    (activations, reconstruction, phases, frameCosts) = (result.activations, result.reconstruction, result.phases, Self.spreadOverFirstFrame(result.cost, frames: frames.count))
+                    (activations, reconstruction, phases, blockCosts) = (result.activations, result.reconstruction, result.phases, result.cost)
                 case .nmf:
                     var config = NMFConfiguration()
                     config.divergence = configuration.divergence
@@ -158,9 +160,13 @@ public final class SeparationPipeline {
                     phases = nil
                     frameCosts = result.frameCosts
                 }
-                let count = frames.count
-                for i in 0..<min(cost.count, frameCosts.count / max(count, 1)) {
-                    for j in 0..<count { cost[i] += frameCosts[i * count + j] }
+                if let frameCosts {
+                    let count = frames.count
+                    for i in 0..<min(cost.count, frameCosts.count / max(count, 1)) {
+                        for j in 0..<count { cost[i] += frameCosts[i * count + j] }
+                    }
+                } else {
+                    for i in 0..<min(cost.count, blockCosts.count) { cost[i] += blockCosts[i] }
                 }
                 let outputs = resynthesizer.outputs(spectrogram: y, activations: activations, phases: phases)
                 for (o, spectrum) in outputs.enumerated() {
@@ -186,13 +192,6 @@ public final class SeparationPipeline {
                                         seconds: Date().timeIntervalSince(start), outputEnergy: outputEnergy)
         try sink.finish(summary)
         return summary
-    }
-
-    /// TEMPORARY: block totals laid out as per-frame costs (all on the first frame).
-    static func spreadOverFirstFrame(_ cost: [Double], frames: Int) -> [Double] {
-        var out = [Double](repeating: 0, count: cost.count * frames)
-        for i in 0..<cost.count { out[i * frames] = cost[i] }
-        return out
     }
 
     /// Element-wise squared templates, each column renormalised to unit sum (the power-spectrum
