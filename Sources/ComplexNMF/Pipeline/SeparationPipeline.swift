@@ -168,11 +168,9 @@ public final class SeparationPipeline {
                 } else {
                     for i in 0..<min(cost.count, blockCosts.count) { cost[i] += blockCosts[i] }
                 }
-                let outputs = resynthesizer.outputs(spectrogram: y, activations: activations, phases: phases)
-                for (o, spectrum) in outputs.enumerated() {
-                    synthesizers[o][c].add(spectrum, threadCount: threads)
-                    block.outputSamples[o].append(synthesizers[o][c].drainCompletedSamples())
-                }
+                let samples = Self.resynthesize(resynthesizer.prepare(spectrogram: y, activations: activations, phases: phases, threadCount: threads),
+                                                with: resynthesizer, into: synthesizers.map { $0[c] }, threadCount: threads)
+                for (o, outputSamples) in samples.enumerated() { block.outputSamples[o].append(outputSamples) }
                 reconstructionSynthesizers[c].add(reconstruction, threadCount: threads)
                 block.reconstructionSamples.append(reconstructionSynthesizers[c].drainCompletedSamples())
                 block.activations.append(activations)
@@ -192,6 +190,27 @@ public final class SeparationPipeline {
                                         seconds: Date().timeIntervalSince(start), outputEnergy: outputEnergy)
         try sink.finish(summary)
         return summary
+    }
+
+    /// Forms every output's spectrum of a prepared block and feeds it to that output's inverse
+    /// STFT, outputs split over `threadCount` threads (each output's work is independent and fixed,
+    /// so the samples do not depend on the split). Returns each output's finished samples.
+    static func resynthesize(_ block: ComponentResynthesizer.Block, with resynthesizer: ComponentResynthesizer,
+                             into synthesizers: [OverlapAddSynthesizer], threadCount: Int) -> [[Float]] {
+        let outputs = synthesizers.count
+        var samples = [[Float]](repeating: [], count: outputs)
+        let workers = max(1, min(threadCount, outputs))
+        samples.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(value: (buffer, synthesizers))
+            runWorkers(workers) { worker in
+                let (buffer, synthesizers) = shared.value
+                for o in stride(from: worker, to: outputs, by: workers) {
+                    synthesizers[o].add(resynthesizer.output(o, of: block), threadCount: 1)
+                    buffer[o] = synthesizers[o].drainCompletedSamples()
+                }
+            }
+        }
+        return samples
     }
 
     /// Element-wise squared templates, each column renormalised to unit sum (the power-spectrum

@@ -3,6 +3,12 @@
 ///
 /// Where the model is zero in a bin (`S = Σ H U = 0`), the mixture is shared equally between
 /// all components, so `consistent` and `mask` outputs still sum exactly to the input.
+///
+/// Work is split in two: `prepare` computes what all outputs share (`1/S` and, for
+/// `consistent`, the residual `Y − Σ H U P`) once per block; `output(_:of:)` then forms one
+/// output's spectrum from it. Outputs are independent of each other, so callers may compute
+/// them on different threads; every output's arithmetic is fixed, so results do not depend on
+/// how outputs, frames or blocks are split.
 public struct ComponentResynthesizer: Sendable {
     /// The basis `H` `[bins × K]`.
     public let basis: RealMatrix
@@ -10,6 +16,27 @@ public struct ComponentResynthesizer: Sendable {
     public let groups: OutputGroups
     /// Kind of component signal.
     public let signal: ComponentSignal
+    /// The components of each output, in component order.
+    let componentsOfOutput: [[Int]]
+
+    /// What every output of one block needs: the decomposition and the per-bin shares.
+    public struct Block: Sendable {
+        /// The mixture `Y` `[bins × frames]`.
+        public let spectrogram: ComplexMatrix
+        /// `U` `[K × frames]`.
+        public let activations: RealMatrix
+        /// `P` for `model`/`consistent`; nil for `mask`.
+        public let phases: PhaseTensor?
+        /// `1/S` per bin `[bins × frames]`, 0 where `S = Σ_k H U = 0`.
+        let inverseTotal: [Float]
+        /// 1 where `S = 0` (the mixture is shared equally there), else 0 `[bins × frames]`.
+        let silent: [Float]
+        /// Interleaved `[bins × frames]`: `Y` for `mask`, `Y − Σ_k H U P` for `consistent`,
+        /// empty for `model`.
+        let residual: [Float]
+        /// Frames in the block.
+        public var frames: Int { spectrogram.columns }
+    }
 
     /// A resynthesizer for `basis` into `groups`.
     public init(basis: RealMatrix, groups: OutputGroups, signal: ComponentSignal) {
@@ -17,49 +44,139 @@ public struct ComponentResynthesizer: Sendable {
         self.basis = basis
         self.groups = groups
         self.signal = signal
+        var members = [[Int]](repeating: [], count: groups.names.count)
+        for (k, g) in groups.outputOfComponent.enumerated() { members[g].append(k) }
+        componentsOfOutput = members
     }
 
-    /// Output spectra `[bins × frames]`, one per output, for a block.
+    /// The shared part of a block's resynthesis, computed on `threadCount` threads (frames are
+    /// split; each frame's arithmetic is fixed).
+    /// - Parameters:
+    ///   - spectrogram: the mixture `Y` block `[bins × frames]`.
+    ///   - activations: `U` `[K × frames]`.
+    ///   - phases: `P` for `model`/`consistent` (Complex NMF); ignored for `mask`.
+    public func prepare(spectrogram y: ComplexMatrix, activations u: RealMatrix, phases: PhaseTensor?,
+                        threadCount: Int = 1) -> Block {
+        precondition(signal == .mask || phases != nil, "model/consistent components need phases")
+        let bins = y.rows, frames = y.columns, components = basis.columns
+        precondition(basis.rows == bins && u.rows == components && u.columns == frames, "block shapes")
+        var inverse = [Float](repeating: 0, count: bins * frames)
+        var silent = [Float](repeating: 0, count: bins * frames)
+        var residual = [Float](repeating: 0, count: signal == .model ? 0 : 2 * bins * frames)
+        let signal = signal
+        let threads = max(1, min(threadCount, frames))
+        let chunk = (frames + threads - 1) / threads
+        basis.values.withUnsafeBufferPointer { h in
+        u.values.withUnsafeBufferPointer { uValues in
+        y.values.withUnsafeBufferPointer { yValues in
+        inverse.withUnsafeMutableBufferPointer { inverseOut in
+        silent.withUnsafeMutableBufferPointer { silentOut in
+        residual.withUnsafeMutableBufferPointer { residualOut in
+            let shared = UncheckedSendable(value: (h, uValues, yValues, inverseOut, silentOut, residualOut))
+            runWorkers(threads) { worker in
+                let (h, uValues, yValues, inverseOut, silentOut, residualOut) = shared.value
+                var total = [Double](repeating: 0, count: bins)
+                var model = [Double](repeating: 0, count: signal == .consistent ? 2 * bins : 0)
+                for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
+                    for f in 0..<bins { total[f] = 0 }
+                    for k in 0..<components {
+                        let uk = Double(uValues[k + components * t])
+                        if uk == 0 { continue }
+                        let column = h.baseAddress! + k * bins
+                        for f in 0..<bins { total[f] += Double(column[f]) * uk }
+                    }
+                    let base = t * bins
+                    for f in 0..<bins {
+                        let s = total[f]
+                        inverseOut[base + f] = s > 0 ? Float(1 / s) : 0
+                        silentOut[base + f] = s > 0 ? 0 : 1
+                    }
+                    switch signal {
+                    case .model:
+                        break
+                    case .mask:
+                        for i in 0..<(2 * bins) { residualOut[2 * base + i] = yValues[2 * base + i] }
+                    case .consistent:
+                        let p = phases!.values
+                        p.withUnsafeBufferPointer { pv in
+                            for f in 0..<bins {
+                                var re = 0.0, im = 0.0
+                                let phase = pv.baseAddress! + 2 * components * (f + bins * t)
+                                for k in 0..<components {
+                                    let c = Double(h[k * bins + f]) * Double(uValues[k + components * t])
+                                    re += c * Double(phase[2 * k]); im += c * Double(phase[2 * k + 1])
+                                }
+                                model[2 * f] = re; model[2 * f + 1] = im
+                            }
+                        }
+                        for i in 0..<(2 * bins) { residualOut[2 * base + i] = Float(Double(yValues[2 * base + i]) - model[i]) }
+                    }
+                }
+            }
+        }}}}}}
+        return Block(spectrogram: y, activations: u, phases: signal == .mask ? nil : phases,
+                     inverseTotal: inverse, silent: silent, residual: residual)
+    }
+
+    /// The spectrum `[bins × frames]` of output `index` for a prepared block.
+    public func output(_ index: Int, of block: Block) -> ComplexMatrix {
+        let bins = block.spectrogram.rows, frames = block.frames, components = basis.columns
+        let members = componentsOfOutput[index]
+        let equalShare = Float(members.count) / Float(components)
+        var out = ComplexMatrix(rows: bins, columns: frames)
+        var weight = [Float](repeating: 0, count: bins)
+        basis.values.withUnsafeBufferPointer { h in
+        block.activations.values.withUnsafeBufferPointer { u in
+        block.inverseTotal.withUnsafeBufferPointer { inverse in
+        block.silent.withUnsafeBufferPointer { silent in
+        block.residual.withUnsafeBufferPointer { residual in
+        out.values.withUnsafeMutableBufferPointer { out in
+        weight.withUnsafeMutableBufferPointer { weight in
+            for t in 0..<frames {
+                let base = t * bins
+                let target = out.baseAddress! + 2 * base
+                if signal != .mask, let phases = block.phases {
+                    // Σ_{k ∈ output} H U P: the model part of `model` and `consistent`.
+                    phases.values.withUnsafeBufferPointer { p in
+                        for k in members {
+                            let uk = u[k + components * t]
+                            if uk == 0 { continue }
+                            let column = h.baseAddress! + k * bins
+                            let phase = p.baseAddress! + 2 * (k + components * bins * t)
+                            for f in 0..<bins {
+                                let c = column[f] * uk
+                                target[2 * f] += c * phase[2 * components * f]
+                                target[2 * f + 1] += c * phase[2 * components * f + 1]
+                            }
+                        }
+                    }
+                }
+                guard signal != .model else { continue }
+                // The output's share of Y (mask) or of the residual (consistent).
+                for f in 0..<bins { weight[f] = 0 }
+                for k in members {
+                    let uk = u[k + components * t]
+                    if uk == 0 { continue }
+                    let column = h.baseAddress! + k * bins
+                    for f in 0..<bins { weight[f] += column[f] * uk }
+                }
+                for f in 0..<bins { weight[f] = weight[f] * inverse[base &+ f] + silent[base &+ f] * equalShare }
+                // (re, im) pairs as one vector each, so the loop vectorises.
+                let r = UnsafeRawPointer(residual.baseAddress! + 2 * base).assumingMemoryBound(to: SIMD2<Float>.self)
+                let pairs = UnsafeMutableRawPointer(target).assumingMemoryBound(to: SIMD2<Float>.self)
+                for f in 0..<bins { pairs[f] += weight[f] * r[f] }
+            }
+        }}}}}}}
+        return out
+    }
+
+    /// Output spectra `[bins × frames]`, one per output, for a block (all outputs in turn).
     /// - Parameters:
     ///   - spectrogram: the mixture `Y` block.
     ///   - activations: `U` `[K × frames]`.
     ///   - phases: `P` for `model`/`consistent` (Complex NMF); ignored for `mask`.
     public func outputs(spectrogram y: ComplexMatrix, activations u: RealMatrix, phases: PhaseTensor?) -> [ComplexMatrix] {
-        let bins = y.rows, frames = y.columns, components = basis.columns
-        var out = [ComplexMatrix](repeating: ComplexMatrix(rows: bins, columns: frames), count: groups.names.count)
-        precondition(signal == .mask || phases != nil, "model/consistent components need phases")
-        var c = [Double](repeating: 0, count: components)
-        for t in 0..<frames {
-            for f in 0..<bins {
-                var s = 0.0, mRe = 0.0, mIm = 0.0
-                for k in 0..<components {
-                    c[k] = Double(basis[f, k]) * Double(u[k, t])
-                    s += c[k]
-                    if signal != .mask, let phases {
-                        let i = 2 * (k + components * (f + bins * t))
-                        mRe += c[k] * Double(phases.values[i])
-                        mIm += c[k] * Double(phases.values[i + 1])
-                    }
-                }
-                let yRe = Double(y.real(f, t)), yIm = Double(y.imaginary(f, t))
-                let index = 2 * (t * bins + f)
-                for k in 0..<components {
-                    let share = s > 0 ? c[k] / s : 1 / Double(components)
-                    var re = 0.0, im = 0.0
-                    switch signal {
-                    case .mask:
-                        re = share * yRe; im = share * yIm
-                    case .model, .consistent:
-                        let i = 2 * (k + components * (f + bins * t))
-                        re = c[k] * Double(phases!.values[i]); im = c[k] * Double(phases!.values[i + 1])
-                        if signal == .consistent { re += share * (yRe - mRe); im += share * (yIm - mIm) }
-                    }
-                    let g = groups.outputOfComponent[k]
-                    out[g].values[index] += Float(re)
-                    out[g].values[index + 1] += Float(im)
-                }
-            }
-        }
-        return out
+        let block = prepare(spectrogram: y, activations: u, phases: phases)
+        return groups.names.indices.map { output($0, of: block) }
     }
 }
