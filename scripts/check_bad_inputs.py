@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Runs `cnmf` on a corpus of bad inputs and checks the error contract of README
 ("Errors and exit codes"): non-zero exit below 128 (no signal), a message on stderr that names
-the problem, and no new or half-written file in the output directory.
+the problem, and no new or half-written file in the output directory. Then runs the inputs
+that are odd but valid (audio shorter than n_fft, digital silence, 8 kHz and 192 kHz, 1 and 6
+channels, an all-zero basis column, a Fortran-order basis) and checks that they succeed with
+finite outputs only; and fills a disk while `separate` writes (a `ulimit -f` file-size limit
+always; a 256 KiB tmpfs when run as root), checking that nothing is left behind and that the
+message says what was not written.
 
     python3 scripts/check_bad_inputs.py [--cnmf .build/release/cnmf]
 
@@ -61,7 +66,82 @@ def make_corpus(d):
     os.makedirs(f"{d}/bs", exist_ok=True)
     p["basis_bad_sidecar"] = f"{d}/bs/basis.npy"; np.save(p["basis_bad_sidecar"], H); open(f"{d}/bs/basis.json", "w").write('{"labels": ["a"], "n_fft": 2048}')
     os.makedirs(p["directory"] + ".npy")
+    # Odd but valid inputs.
+    p["short_wav"] = f"{d}/short.wav"; sf.write(p["short_wav"], good[:300], rate, subtype="PCM_16")
+    p["silent_wav"] = f"{d}/silent.wav"; sf.write(p["silent_wav"], np.zeros(rate, np.float32), rate, subtype="PCM_16")
+    for r in (8000, 192000):
+        t = np.arange(r) / r
+        p[f"wav_{r}"] = f"{d}/rate_{r}.wav"; sf.write(p[f"wav_{r}"], 0.3 * np.sin(2 * np.pi * 440 * t), r, subtype="PCM_16")
+    p["six_channels"] = f"{d}/six.wav"
+    sf.write(p["six_channels"], np.stack([good * (c + 1) / 8 for c in range(6)], axis=1), rate, subtype="PCM_16")
+    Hz = H.copy(); Hz[:, 1] = 0; p["zero_column_basis"] = f"{d}/zero_column.npy"; np.save(p["zero_column_basis"], Hz)
+    # A real basis (with its sidecar) for the audio runs.
+    p["notes_basis"] = f"{d}/notes_basis.npy"
     return p
+
+
+def notes_of(root):
+    """Three piano note recordings of the fixtures, for a basis with a sidecar."""
+    return [os.path.join(root, "Fixtures/notes/piano", n + ".wav") for n in ("C4", "E4", "G4")]
+
+
+def good_runs(p, out):
+    """(name, argv) of odd but valid runs: each must exit 0 and write only finite numbers."""
+    runs = [
+        ("audio shorter than n_fft", ["separate", p["short_wav"], "--basis", p["notes_basis"], "-o", f"{out}/short"]),
+        ("all-zero audio", ["separate", p["silent_wav"], "--basis", p["notes_basis"], "-o", f"{out}/silent"]),
+        ("all-zero audio, complex-nmf", ["separate", p["silent_wav"], "--basis", p["notes_basis"], "--method", "complex-nmf", "-o", f"{out}/silent_cnmf"]),
+        ("8 kHz input", ["separate", p["wav_8000"], "--basis", p["notes_basis"], "-o", f"{out}/r8k"]),
+        ("192 kHz input", ["separate", p["wav_192000"], "--basis", p["notes_basis"], "-o", f"{out}/r192k"]),
+        ("1 channel", ["separate", p["good_wav"], "--basis", p["notes_basis"], "-o", f"{out}/mono"]),
+        ("6 channels", ["separate", p["six_channels"], "--basis", p["notes_basis"], "-o", f"{out}/six"]),
+        ("all-zero basis column, nmf", ["nmf", p["spec"], "5", p["zero_column_basis"], "-o", f"{out}/zc_nmf"]),
+        ("all-zero basis column, complex-nmf", ["complex-nmf", p["spec"], "5", p["zero_column_basis"], "-o", f"{out}/zc_cnmf"]),
+        ("Fortran-order basis", ["complex-nmf", p["spec"], "5", p["fortran_basis"], "-o", f"{out}/fortran"]),
+    ]
+    return runs
+
+
+def non_finite_outputs(directory):
+    """Output files (.npy, audio) under `directory` holding NaN or Inf."""
+    bad = []
+    for root, _, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            if name.endswith(".npy"):
+                values = np.load(path)
+            elif name.endswith((".wav", ".flac")):
+                values, _ = sf.read(path)
+            else:
+                continue
+            if not np.all(np.isfinite(values)):
+                bad.append(name)
+    return bad
+
+
+def disk_full_runs(p, d, cnmf):
+    """`separate` onto a disk that fills up: (name, completed process, output directory)."""
+    results = []
+    mixture = os.path.join(ROOT, "Fixtures/mixtures/piano_chord/mixture.wav")
+    argv = ["separate", mixture, "--basis", p["notes_basis"], "--iterations", "3"]
+    out = f"{d}/limited/separated"
+    run = subprocess.run(["/bin/sh", "-c", 'ulimit -f 40 && exec "$0" "$@"', cnmf] + argv + ["-o", out],
+                         capture_output=True, text=True, timeout=300)
+    results.append(("file-size limit (ulimit -f) while writing", run, f"{d}/limited"))
+    if os.geteuid() == 0:
+        mount = f"{d}/tmpfs"
+        os.makedirs(mount)
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mount], capture_output=True).returncode == 0:
+            try:
+                run = subprocess.run([cnmf] + argv + ["-o", f"{mount}/separated"], capture_output=True, text=True, timeout=300)
+                results.append(("disk full (256 KiB tmpfs) while writing", run, mount))
+            finally:
+                subprocess.run(["umount", mount])
+        else:
+            print("skip   disk full on tmpfs: mount failed")
+    else:
+        print("skip   disk full on tmpfs: needs root to mount one")
+    return results
 
 
 def cases(p, out):
@@ -107,6 +187,7 @@ def main():
     parser.add_argument("--cnmf", default=os.path.join(ROOT, ".build/release/cnmf"))
     args = parser.parse_args()
     failures = 0
+    checked = 0
     with tempfile.TemporaryDirectory() as d:
         p = make_corpus(d)
         for name, argv, phrase in cases(p, f"{d}/out"):
@@ -129,9 +210,42 @@ def main():
                 problems.append(f"new files {sorted(after - before)}")
             if problems:
                 failures += 1
+            checked += 1
             status = "FAIL " + "; ".join(problems) if problems else "ok"
             print(f"{status:6} [{run.returncode:3}] {name}: {message[-1] if message else ''}")
-    print(f"{len(cases(p, ''))-failures} passed, {failures} failed")
+        subprocess.run([args.cnmf, "basis", *notes_of(ROOT), "-o", p["notes_basis"], "-q"], check=True)
+        good_out = f"{d}/good_out"
+        for name, argv in good_runs(p, good_out):
+            run = subprocess.run([args.cnmf] + argv + ["-q"], capture_output=True, text=True, timeout=300)
+            problems = []
+            if run.returncode != 0:
+                problems.append(f"exit {run.returncode}: {run.stderr.strip()}")
+            else:
+                out_dir = argv[argv.index("-o") + 1]
+                bad = non_finite_outputs(out_dir)
+                if bad:
+                    problems.append(f"NaN/Inf in {bad}")
+                if not os.listdir(out_dir):
+                    problems.append("no output")
+            failures += bool(problems)
+            checked += 1
+            print(f"{'FAIL ' + '; '.join(problems) if problems else 'ok':6} [{run.returncode:3}] good run, {name}")
+        for name, run, directory in disk_full_runs(p, d, args.cnmf):
+            message = run.stderr.strip().splitlines()
+            left = [f for _, _, files in os.walk(directory) for f in files]
+            problems = []
+            if run.returncode != 73:
+                problems.append(f"exit {run.returncode}, expected 73")
+            if len(message) != 1 or "not written" not in message[0]:
+                problems.append("message does not say what was not written")
+            if left:
+                problems.append(f"files left: {sorted(left)[:5]}")
+            if os.path.exists(directory) and os.listdir(directory) and not left:
+                problems.append(f"directories left: {os.listdir(directory)}")
+            failures += bool(problems)
+            checked += 1
+            print(f"{'FAIL ' + '; '.join(problems) if problems else 'ok':6} [{run.returncode:3}] {name}: {message[-1] if message else ''}")
+    print(f"{checked - failures} passed, {failures} failed")
     sys.exit(1 if failures else 0)
 
 

@@ -24,13 +24,13 @@ struct BasisCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output basis .npy (the sidecar goes next to it).")
     var output: String = "basis.npy"
 
-    @Option(parsing: .unconditional, help: "Basis columns learned per recording. (default: 1)")
+    @Option(parsing: .unconditional, help: "Basis columns learned per recording.")
     var componentsPerFile: Int = 1
 
-    @Option(parsing: .unconditional, help: "NMF iterations per recording. (default: 200)")
+    @Option(parsing: .unconditional, help: "NMF iterations per recording.")
     var iterations: Int = 200
 
-    @Option(help: "Divergence of the per-recording NMF: euclid, kl or is. (default: kl)")
+    @Option(help: "Divergence of the per-recording NMF: euclid, kl or is.")
     var divergence: Divergence = .kullbackLeibler
 
     @OptionGroup var stft: STFTOptions

@@ -29,12 +29,25 @@ extension ParsableCommand {
     /// SIGINT/SIGTERM during `body` remove the partial outputs and say which were not written.
     func reportingErrors(_ body: () throws -> Void) throws {
         InterruptHandler.install(command: Self._commandName)
+        // A file-size limit (ulimit -f) then fails the write with EFBIG, reported like a full
+        // disk, instead of killing the process with SIGXFSZ.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             try body()
         } catch let error as ComplexNMFError {
-            printError("cnmf \(Self._commandName): error: \(error)")
+            let unwritten = TemporaryFileRegistry.removeAll()
+            OutputDirectory.removeCreatedIfEmpty()
+            printError("cnmf \(Self._commandName): error: \(error)\(Self.notWrittenList(unwritten))")
             throw ExitCode(ExitStatus.code(for: error))
         }
+    }
+
+    /// "; not written: a, b, …" for outputs that were being written when the run stopped.
+    static func notWrittenList(_ destinations: [String]) -> String {
+        guard !destinations.isEmpty else { return "" }
+        let names = destinations.map { ($0 as NSString).lastPathComponent }
+        let shown = names.prefix(5).joined(separator: ", ")
+        return "; not written: \(shown)\(names.count > 5 ? " and \(names.count - 5) more" : "")"
     }
 
     /// Refuses to replace an existing file unless `overwrite`.
@@ -70,6 +83,7 @@ enum InterruptHandler {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 let unwritten = TemporaryFileRegistry.removeAll()
+                OutputDirectory.removeCreatedIfEmpty()
                 let list = unwritten.isEmpty ? "" : "; not written: " + unwritten.joined(separator: ", ")
                 printError("cnmf \(command): interrupted\(list)")
                 exit(status)

@@ -22,7 +22,7 @@ struct FactorizationInputs: ParsableArguments {
     @Option(parsing: .unconditional, help: "Stop when one iteration lowers the cost by less than this fraction of it.")
     var tol: Double?
 
-    @Option(help: "Seed of the half-normal |N(0,1)| initial activations. (default: 0)")
+    @Option(help: "Seed of the half-normal |N(0,1)| initial activations.")
     var seed: UInt64 = 0
 
     @Option(name: .customLong("init-activation"), help: "Initial activations .npy [components × frames] instead of random ones.")

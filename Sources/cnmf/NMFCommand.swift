@@ -17,7 +17,7 @@ struct NMFCommand: ParsableCommand {
 
     @OptionGroup var inputs: FactorizationInputs
 
-    @Option(help: "Divergence: euclid (½‖V−HU‖², the predecessor's), kl (Kullback–Leibler), beta0.5 or is (Itakura–Saito). (default: euclid)")
+    @Option(help: "Divergence: euclid (½‖V−HU‖², the predecessor's), kl (Kullback–Leibler), beta0.5 or is (Itakura–Saito).")
     var divergence: Divergence = .euclidean
 
     func run() throws {

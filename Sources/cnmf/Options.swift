@@ -36,13 +36,13 @@ struct OutputOptions: ParsableArguments {
 
 /// Complex NMF model flags shared by `complex-nmf` and `separate`.
 struct ComplexNMFOptions: ParsableArguments {
-    @Option(name: .customLong("sparsity-p"), parsing: .unconditional, help: "Complex NMF sparsity exponent p of the penalty 2λΣU^p, in (0, 2). (default: 1.2)")
+    @Option(name: .customLong("sparsity-p"), parsing: .unconditional, help: "Complex NMF sparsity exponent p of the penalty 2λΣU^p, in (0, 2).")
     var sparsity: Double = 1.2
 
     @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Complex NMF penalty weight λ ≥ 0. (default: 1e-5 · Σ|Y|² / bins^(1 − p/2), the predecessor's rule, per channel)")
     var lambda: Double?
 
-    @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Std. dev. in radians of a seeded perturbation of the initial phases (uses --seed). (default: 0)")
+    @Option(name: .customLong("phase-jitter"), parsing: .unconditional, help: "Std. dev. in radians of a seeded perturbation of the initial phases (uses --seed).")
     var phaseJitter: Double = 0
 
     func validate() throws {

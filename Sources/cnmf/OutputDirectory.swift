@@ -3,6 +3,18 @@ import Foundation
 
 /// Checks on output directories shared by the commands that write several files.
 enum OutputDirectory {
+    private static let lock = NSLock()
+    /// Directories this process created, in creation order.
+    nonisolated(unsafe) private static var created: [String] = []
+
+    /// Removes the directories this run created if they are still empty (after a failure, so
+    /// that a failed run leaves nothing behind). Non-empty directories are kept.
+    static func removeCreatedIfEmpty() {
+        lock.lock(); defer { lock.unlock() }
+        for path in created.reversed() { rmdir(path) }
+        created.removeAll()
+    }
+
     /// Creates `path` if needed; fails if it is a file or not writable.
     static func prepare(_ path: String) throws {
         var isDirectory: ObjCBool = false
@@ -12,8 +24,17 @@ enum OutputDirectory {
             }
         } else {
             if mkdir(path, 0o755) != 0 && errno == ENOENT {
+                // Record every missing ancestor too, innermost last.
+                var missing: [String] = []
+                var ancestor = (path as NSString).deletingLastPathComponent
+                while !ancestor.isEmpty, ancestor != "/", !FileManager.default.fileExists(atPath: ancestor) {
+                    missing.insert(ancestor, at: 0)
+                    ancestor = (ancestor as NSString).deletingLastPathComponent
+                }
                 try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                lock.lock(); created += missing.filter { FileManager.default.fileExists(atPath: $0) }; lock.unlock()
             }
+            if FileManager.default.fileExists(atPath: path) { lock.lock(); created.append(path); lock.unlock() }
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ComplexNMFError.unwritableFile(path: path, reason: "cannot create the directory (\(String(cString: strerror(errno))))")
             }

@@ -38,10 +38,10 @@ struct SeparateCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output directory (created if missing).")
     var outputDirectory: String = "separated"
 
-    @Option(help: "Decomposition: nmf or complex-nmf. (default: nmf, β = ½ on the power spectrogram with Wiener masks: best measured, see README)")
+    @Option(help: "Decomposition: nmf or complex-nmf.")
     var method: SeparationMethod = .nmf
 
-    @Option(parsing: .unconditional, help: "Iterations per frame. (default: 100)")
+    @Option(parsing: .unconditional, help: "Iterations per frame.")
     var iterations: Int = 100
 
     @Option(help: "Component signals: consistent (sum to the input), model (H·U·P, sum to the reconstruction) or mask (Wiener-like, mixture phase; the only kind for nmf). (default: consistent for complex-nmf, mask for nmf)")
@@ -55,19 +55,19 @@ struct SeparateCommand: ParsableCommand {
 
     @OptionGroup var model: ComplexNMFOptions
 
-    @Option(help: "NMF divergence: euclid, kl, beta0.5 or is. (default: beta0.5)")
+    @Option(help: "NMF divergence: euclid, kl, beta0.5 or is.")
     var divergence: Divergence = .betaHalf
 
     @Option(help: "What NMF fits: power (|Y|² with squared templates, Wiener masks) or magnitude (|Y|, ratio masks). (default: power)")
     var spectrum: SpectrumKind?
 
-    @Option(help: "Seed of the initial activations (and phase perturbation). (default: 0)")
+    @Option(help: "Seed of the initial activations (and phase perturbation).")
     var seed: UInt64 = 0
 
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
 
-    @Option(parsing: .unconditional, help: "Frames decomposed per block (memory vs. overhead). Results do not depend on it. (default: 64)")
+    @Option(parsing: .unconditional, help: "Frames decomposed per block (memory vs. overhead). Results do not depend on it.")
     var blockFrames: Int = 64
 
     @Flag(help: "Downmix the input to mono first.")

@@ -30,7 +30,7 @@ public final class AudioFileReader {
         }
         var info = SF_INFO()
         guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
-            let reason = String(cString: sf_strerror(nil))
+            let reason = sndFileErrorMessage(nil)
             throw ComplexNMFError.unreadableFile(path: path, reason: "not a readable audio file (\(reason))")
         }
         guard info.channels > 0, info.samplerate > 0, info.frames >= 0 else {
@@ -56,7 +56,7 @@ public final class AudioFileReader {
         var interleaved = [Float](repeating: 0, count: maximumFrames * channelCount)
         let got = interleaved.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(maximumFrames)) }
         if got < 0 || (got == 0 && sf_error(handle) != 0) {
-            throw ComplexNMFError.unreadableFile(path: path, reason: String(cString: sf_strerror(handle)))
+            throw ComplexNMFError.unreadableFile(path: path, reason: sndFileErrorMessage(handle))
         }
         let frames = Int(got)
         var channels = [[Float]](repeating: [Float](repeating: 0, count: frames), count: channelCount)

@@ -42,7 +42,7 @@ public final class AudioFileWriter {
         self.encoding = container == .ogg ? .float32 : encoding
         self.file = try AtomicFileWriter(destination: path)
         guard let handle = sf_open_fd(file.descriptor, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) else {
-            throw ComplexNMFError.unwritableFile(path: path, reason: String(cString: sf_strerror(nil)))
+            throw ComplexNMFError.unwritableFile(path: path, reason: sndFileErrorMessage(nil))
         }
         self.handle = handle
     }
@@ -78,7 +78,7 @@ public final class AudioFileWriter {
             written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(frames)) }
         }
         guard written == sf_count_t(frames) else {
-            throw ComplexNMFError.unwritableFile(path: path, reason: String(cString: sf_strerror(handle)))
+            throw ComplexNMFError.unwritableFile(path: path, reason: sndFileErrorMessage(handle))
         }
         framesWritten += frames
     }

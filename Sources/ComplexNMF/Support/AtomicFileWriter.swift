@@ -76,7 +76,7 @@ public final class AtomicFileWriter {
         guard rename(temporaryPath, destination) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
-            TemporaryFileRegistry.unregister(temporary: temporaryPath)
+            TemporaryFileRegistry.abandon(temporary: temporaryPath)
             throw ComplexNMFError.unwritableFile(path: destination, reason: reason)
         }
         committed = true
@@ -87,7 +87,7 @@ public final class AtomicFileWriter {
         if descriptor >= 0 { close(descriptor) }
         if !committed {
             unlink(temporaryPath)
-            TemporaryFileRegistry.unregister(temporary: temporaryPath)
+            TemporaryFileRegistry.abandon(temporary: temporaryPath)
         }
     }
 

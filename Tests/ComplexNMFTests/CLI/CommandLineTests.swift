@@ -16,10 +16,17 @@ struct CNMFRun {
         return directory.appendingPathComponent("cnmf").path
     }()
 
-    init(_ arguments: [String], in directory: String? = nil) throws {
+    /// Runs `cnmf arguments`; with `fileSizeLimitBlocks`, under `ulimit -f` (512- or 1024-byte
+    /// blocks, by shell), so that writes beyond it fail like on a full disk.
+    init(_ arguments: [String], in directory: String? = nil, fileSizeLimitBlocks: Int? = nil) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = arguments
+        if let limit = fileSizeLimitBlocks {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -f \(limit) && exec \"$0\" \"$@\"", Self.executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = arguments
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let pipe = Pipe()
         process.standardError = pipe
@@ -102,6 +109,20 @@ struct CNMFRun {
         #expect(run.status == 73 && run.standardError.contains("--overwrite"))
         #expect(try String(contentsOfFile: "\(dir)/s.npy", encoding: .utf8) == "keep me")
         #expect(try CNMFRun(["spectrogram", input, "-o", "\(dir)/s.npy", "--overwrite", "-q"]).status == 0)
+    }
+
+    @Test func fullDiskDuringSeparationLeavesNothingBehindAndSaysWhatWasNotWritten() throws {
+        let dir = TestPaths.temporaryDirectory()
+        let notes = ["C4", "E4", "G4"].map { TestPaths.fixture("notes/piano/\($0).wav") }
+        #expect(try CNMFRun(["basis"] + notes + ["-o", "\(dir)/basis.npy", "-q"]).status == 0)
+        // Every output WAV outgrows the limit (tens of kB) long before the end of the mixture.
+        let run = try CNMFRun(["separate", TestPaths.fixture("mixtures/piano_chord/mixture.wav"), "--basis", "\(dir)/basis.npy",
+                               "-o", "\(dir)/out/separated", "--iterations", "3", "-q"], fileSizeLimitBlocks: 40)
+        #expect(run.status == 73, "\(run.status): \(run.standardError)")
+        #expect(run.standardError.contains("File too large") && run.standardError.contains("not written"), "\(run.standardError)")
+        #expect(run.standardError.split(separator: "\n").count == 1)
+        // Neither half-written files nor the directories the run created remain.
+        #expect(TestPaths.contents(of: dir) == ["basis.json", "basis.npy"])
     }
 
     @Test func unwritableOutputDirectoryIsAnError() throws {
