@@ -41,6 +41,8 @@ struct ComplexNMFCommand: ParsableCommand {
             try MemoryBudget.check(bytes: 8 * basis.columns * spectrogram.rows * spectrogram.columns + 40 * spectrogram.rows * spectrogram.columns,
                                    what: "Complex NMF phases for \(basis.columns) components × \(spectrogram.rows) bins × \(spectrogram.columns) frames",
                                    suggestion: "use `cnmf separate`, which streams blocks of frames, or split the spectrogram along frames")
+            try DiskBudget.check(bytes: 8 * (basis.columns + 1) * spectrogram.rows * spectrogram.columns, directory: inputs.outputDirectory,
+                                 what: "phase_calc.npy and reconst.npy", suggestion: "free space or choose another -o")
             let u0 = try inputs.loadInitialActivations(components: basis.columns, frames: spectrogram.columns)
             let p0 = try initialPhases.map { try PhaseTensor.read(contentsOf: $0, components: basis.columns, bins: spectrogram.rows, frames: spectrogram.columns) }
 

@@ -25,6 +25,13 @@ struct NMFCommand: ParsableCommand {
             try inputs.prepareOutputDirectory()
             let (spectrogram, _) = try inputs.loadSpectrogram()
             let basis = try inputs.loadBasis(bins: spectrogram.rows)
+            // V in double and float, the model, reconst.npy; U and its update in double.
+            let cells = spectrogram.rows * spectrogram.columns
+            try MemoryBudget.check(bytes: 24 * cells + 24 * basis.columns * spectrogram.columns,
+                                   what: "NMF of \(spectrogram.rows) bins × \(spectrogram.columns) frames with \(basis.columns) components",
+                                   suggestion: "use `cnmf separate`, which streams blocks of frames, or split the spectrogram along frames")
+            try DiskBudget.check(bytes: 4 * cells + 4 * basis.columns * spectrogram.columns, directory: inputs.outputDirectory,
+                                 what: "reconst.npy and activation_calc.npy", suggestion: "free space or choose another -o")
             let u0 = try inputs.loadInitialActivations(components: basis.columns, frames: spectrogram.columns)
 
             var config = NMFConfiguration()

@@ -54,12 +54,17 @@ enum OutputDirectory {
     }
 }
 
-/// Refuses outputs that cannot fit on the destination's file system.
+/// Refuses outputs that cannot fit on the destination's file system, before any work.
 enum DiskBudget {
-    static func check(bytes: Int, directory: String, what: String) throws {
+    /// Throws `unwritableFile` when `bytes` exceed the free space of `directory`'s file system.
+    /// - Parameters:
+    ///   - what: the outputs that need the space (for the message).
+    ///   - suggestion: how to need less.
+    static func check(bytes: Int, directory: String, what: String, suggestion: String) throws {
         guard let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory),
               let free = (attributes[.systemFreeSize] as? NSNumber)?.intValue, bytes > free else { return }
-        throw ComplexNMFError.invalidParameter(name: "--save-phase", value: "\(what) of \(MemoryBudget.formatBytes(bytes))",
-                                               expectation: "only \(MemoryBudget.formatBytes(free)) is free in '\(directory)'; drop --save-phase or write elsewhere")
+        throw ComplexNMFError.unwritableFile(
+            path: directory,
+            reason: "\(what) need about \(MemoryBudget.formatBytes(bytes)) but only \(MemoryBudget.formatBytes(free)) is free there; \(suggestion)")
     }
 }

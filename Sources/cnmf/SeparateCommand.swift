@@ -113,11 +113,18 @@ struct SeparateCommand: ParsableCommand {
             try OutputDirectory.prepare(outputDirectory)
             let names = FileSeparationSink.fileNames(outputNames: pipeline.groups.names, savePhase: savePhase)
             try OutputDirectory.checkNoneExist(names, in: outputDirectory, overwrite: outputOptions.overwrite)
-            if savePhase {
-                let frames = basis.sidecar.configuration.frameCount(sampleCount: probe.frameCount)
-                try DiskBudget.check(bytes: 8 * basis.componentCount * basis.sidecar.configuration.binCount * frames * (mono ? 1 : probe.channelCount),
-                                     directory: outputDirectory, what: "phase_calc.npy")
-            }
+            // Every output before any work: WAVs (one per output + reconstruction) and the .npy files.
+            let bins = basis.sidecar.configuration.binCount
+            let channels = mono ? 1 : probe.channelCount
+            let rate = pipeline.outputSampleRate(inputRate: probe.sampleRate)
+            let samples = Int((Double(probe.frameCount) * Double(rate) / Double(probe.sampleRate)).rounded(.up))
+            let frames = basis.sidecar.configuration.frameCount(sampleCount: samples)
+            let wavBytes = (pipeline.groups.names.count + 1) * samples * channels * (floatSamples ? 4 : 2)
+            let npyBytes = channels * frames * (2 * 8 * bins + 4 * basis.componentCount)
+            let phaseBytes = savePhase ? 8 * basis.componentCount * bins * frames * channels : 0
+            try DiskBudget.check(bytes: wavBytes + npyBytes + phaseBytes, directory: outputDirectory,
+                                 what: "the outputs" + (savePhase ? " (phase_calc.npy alone \(MemoryBudget.formatBytes(phaseBytes)))" : ""),
+                                 suggestion: savePhase ? "drop --save-phase, free space or choose another -o" : "free space or choose another -o")
 
             let sink = FileSeparationSink(directory: outputDirectory, encoding: floatSamples ? .float32 : .pcm16,
                                           savePhase: savePhase, inputDescription: audio)
