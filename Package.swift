@@ -16,11 +16,14 @@ let package = Package(
         // MARK: - Library (all signal processing lives here)
         .target(
             name: "ComplexNMF",
-            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel"]
+            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel"]
         ),
 
         // MARK: - Complex NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
         .target(name: "CComplexNMFKernel"),
+
+        // MARK: - β-divergence NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
+        .target(name: "CBetaNMFKernel"),
 
         // MARK: - Command-line tool (thin layer over the library)
         .executableTarget(

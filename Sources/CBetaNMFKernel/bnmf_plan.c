@@ -1,0 +1,191 @@
+// Plan, workspace, instruction-set dispatch and the group driver of the β-divergence NMF kernel.
+#define _DEFAULT_SOURCE  // posix_memalign under strict C modes
+#include "bnmf_internal.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+static size_t round_up(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+/// Carves 64-byte-aligned pieces out of one allocation.
+typedef struct { char *base; size_t used; } carver;
+static void *carve(carver *c, size_t bytes) {
+    void *p = c->base ? c->base + c->used : NULL;
+    c->used += round_up(bytes, 64);
+    return p;
+}
+
+static const bnmf_kernels *kernels_for(bnmf_isa *isa) {
+#if defined(__x86_64__)
+    if (*isa != BNMF_ISA_PORTABLE) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
+            *isa = BNMF_ISA_AVX512;
+            return &bnmf_avx512_kernels;
+        }
+    }
+#endif
+    *isa = BNMF_ISA_PORTABLE;
+    return &bnmf_portable_kernels;
+}
+
+bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double beta, double epsilon,
+                            int group, bnmf_isa isa) {
+    if (bins < 0 || components < 0) return NULL;
+    bnmf_kind kind;
+    if (beta == 1) kind = BNMF_KL;
+    else if (beta == 0.5) kind = BNMF_HALF;
+    else if (beta == 0) kind = BNMF_IS;
+    else return NULL;
+    const int tiles = (bins + BNMF_LANES - 1) / BNMF_LANES;
+    const int kpad = (int)round_up((size_t)(components > 0 ? components : 1), BNMF_LANES);
+    carver c = {0};
+    carve(&c, sizeof(bnmf_plan));
+    carve(&c, sizeof(float) * (size_t)tiles * components * BNMF_LANES);
+    carve(&c, sizeof(float) * (size_t)bins * kpad);
+    carve(&c, sizeof(double) * (size_t)kpad);
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
+    memset(memory, 0, c.used);
+    c = (carver){ memory, 0 };
+    bnmf_plan *plan = carve(&c, sizeof(bnmf_plan));
+    plan->allocation = memory;
+    plan->bins = bins;
+    plan->components = components;
+    plan->tiles = tiles;
+    plan->fpad = (size_t)tiles * BNMF_LANES;
+    plan->kpad = kpad;
+    plan->group = group <= 0 ? BNMF_SLOT_BLOCK : group >= BNMF_MAX_GROUP ? BNMF_MAX_GROUP : (int)round_up((size_t)group, BNMF_SLOT_BLOCK);
+    plan->kind = kind;
+    plan->epsf = (float)epsilon;
+    plan->eps = epsilon;
+    plan->htile = carve(&c, sizeof(float) * (size_t)tiles * components * BNMF_LANES);
+    plan->hrow = carve(&c, sizeof(float) * (size_t)bins * kpad);
+    plan->column_sums = carve(&c, sizeof(double) * (size_t)kpad);
+    plan->kernels = kernels_for(&isa);
+    plan->isa = isa;
+    for (int f = 0; f < bins; f++) {
+        const int tile = f / BNMF_LANES, lane = f % BNMF_LANES;
+        for (int k = 0; k < components; k++) {
+            const float h = basis[(size_t)k * bins + f];
+            plan->htile[((size_t)tile * components + k) * BNMF_LANES + lane] = h;
+            plan->hrow[(size_t)f * kpad + k] = h;
+            plan->column_sums[k] += h;
+        }
+    }
+    return plan;
+}
+
+void bnmf_plan_destroy(bnmf_plan *plan) { if (plan) free(plan->allocation); }
+
+bnmf_isa bnmf_plan_isa(const bnmf_plan *plan) { return plan->isa; }
+
+int bnmf_plan_group(const bnmf_plan *plan) { return plan->group; }
+
+bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
+    const size_t G = (size_t)plan->group, Kp = (size_t)plan->kpad, Fp = plan->fpad;
+    carver c = {0};
+    carve(&c, sizeof(bnmf_workspace));
+    carve(&c, sizeof(float *) * G);
+    carve(&c, sizeof(float) * Fp);
+    carve(&c, sizeof(double) * G * Kp);
+    for (int i = 0; i < 3; i++) carve(&c, sizeof(float) * G * Kp);
+    for (int i = 0; i < 3; i++) carve(&c, sizeof(float) * G * Fp);
+    for (int i = 0; i < 2; i++) carve(&c, sizeof(double) * G);
+    void *memory = NULL;
+    if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
+    memset(memory, 0, c.used);
+    c = (carver){ memory, 0 };
+    bnmf_workspace *ws = carve(&c, sizeof(bnmf_workspace));
+    ws->allocation = memory;
+    ws->v = carve(&c, sizeof(float *) * G);
+    ws->zeros = carve(&c, sizeof(float) * Fp);
+    ws->u = carve(&c, sizeof(double) * G * Kp);
+    ws->uf = carve(&c, sizeof(float) * G * Kp);
+    ws->num = carve(&c, sizeof(float) * G * Kp);
+    ws->den = carve(&c, sizeof(float) * G * Kp);
+    ws->wa = carve(&c, sizeof(float) * G * Fp);
+    ws->wb = carve(&c, sizeof(float) * G * Fp);
+    ws->root = carve(&c, sizeof(float) * G * Fp);
+    ws->constant = carve(&c, sizeof(double) * G);
+    ws->cost = carve(&c, sizeof(double) * G);
+    return ws;
+}
+
+void bnmf_workspace_destroy(bnmf_workspace *workspace) { if (workspace) free(workspace->allocation); }
+
+/// The float copy of an activation that Λ is summed from; values below the smallest normal
+/// float (whose share of Λ ≥ ε is far below its rounding) are 0, so no subnormal enters the loops.
+static inline float activation_float(double u) {
+    const float x = (float)u;
+    return x >= FLT_MIN ? x : 0.0f;
+}
+
+/// u_k ← u_k · num_k / (den_k + ε) in double for every slot (den = Σ_f H[f,k] for KL).
+static void update_activations(const bnmf_plan *plan, bnmf_workspace *ws, int slots) {
+    const int K = plan->components;
+    const size_t Kp = (size_t)plan->kpad;
+    for (int j = 0; j < slots; j++) {
+        double *u = ws->u + j * Kp;
+        float *uf = ws->uf + j * Kp;
+        const float *num = ws->num + j * Kp, *den = ws->den + j * Kp;
+        for (int k = 0; k < K; k++) {
+            const double denominator = plan->kind == BNMF_KL ? plan->column_sums[k] : (double)den[k];
+            u[k] = u[k] * (double)num[k] / (denominator + plan->eps);
+            uf[k] = activation_float(u[k]);
+        }
+    }
+}
+
+void bnmf_run(const bnmf_plan *plan, bnmf_workspace *ws, int frames, const float *magnitudes,
+              const double *activations_in, double *activations_out, int iterations, int final_cost,
+              double *costs, size_t cost_stride) {
+    const int F = plan->bins, K = plan->components, G = plan->group;
+    const size_t Kp = (size_t)plan->kpad;
+    const bnmf_kernels *kernels = plan->kernels;
+#if defined(__x86_64__)
+    // Subnormals take a slow microcode path and change nothing that can be heard.
+    const unsigned int mxcsr = _mm_getcsr();
+    _mm_setcsr(mxcsr | 0x8040);  // FTZ | DAZ
+#endif
+    for (int first = 0; first < frames; first += G) {
+        const int count = frames - first < G ? frames - first : G;
+        const int slots = (int)round_up((size_t)count, BNMF_SLOT_BLOCK);
+        for (int j = 0; j < slots; j++) {
+            double *u = ws->u + j * Kp;
+            float *uf = ws->uf + j * Kp;
+            memset(u, 0, sizeof(double) * Kp);
+            memset(uf, 0, sizeof(float) * Kp);
+            ws->v[j] = ws->zeros;
+            if (j < count) {
+                ws->v[j] = magnitudes + (size_t)(first + j) * F;
+                for (int k = 0; k < K; k++) {
+                    u[k] = activations_in[(size_t)(first + j) * K + k];
+                    uf[k] = activation_float(u[k]);
+                }
+            }
+        }
+        kernels->prepare(plan, ws, slots);
+        for (int i = 0; i < iterations + (final_cost != 0); i++) {
+            const int update = i < iterations;
+            kernels->model(plan, ws, slots, update);
+            for (int j = 0; j < count; j++) costs[(size_t)i * cost_stride + first + j] = ws->cost[j];
+            if (update) {
+                kernels->sums(plan, ws, slots);
+                update_activations(plan, ws, slots);
+            }
+        }
+        for (int j = 0; j < count; j++) {
+            for (int k = 0; k < K; k++) activations_out[(size_t)(first + j) * K + k] = ws->u[j * Kp + k];
+        }
+    }
+#if defined(__x86_64__)
+    _mm_setcsr(mxcsr);
+#endif
+}
