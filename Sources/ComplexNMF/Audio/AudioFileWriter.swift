@@ -4,7 +4,7 @@ import CSndFile
 /// `path` by `finish()`; an unfinished writer leaves nothing behind.
 ///
 /// PCM16 output: samples are scaled by 32 768 (the inverse of libsndfile's read
-/// normalisation), rounded to nearest and clipped to [-32 768, 32 767]; clipped samples are
+/// normalisation), rounded to nearest (ties to even, like libsndfile's lrintf) and clipped to [-32 768, 32 767]; clipped samples are
 /// counted in `clippedSampleCount`. Float output stores the values as they are.
 public final class AudioFileWriter {
     /// Destination path.
@@ -58,16 +58,10 @@ public final class AudioFileWriter {
         switch encoding {
         case .pcm16:
             var samples = [Int16](repeating: 0, count: frames * channelCount)
+            var converted = [Int16](repeating: 0, count: frames)
             for (c, channel) in channels.enumerated() {
-                for i in 0..<frames {
-                    let scaled = (channel[i] * 32_768).rounded()
-                    let value: Float
-                    if scaled > 32_767 { value = 32_767; clippedSampleCount += 1 }
-                    else if scaled < -32_768 { value = -32_768; clippedSampleCount += 1 }
-                    else if scaled.isNaN { value = 0 }
-                    else { value = scaled }
-                    samples[i * channelCount + c] = Int16(value)
-                }
+                clippedSampleCount += Self.convertToPCM16(channel, into: &converted)
+                for i in 0..<frames { samples[i * channelCount + c] = converted[i] }
             }
             written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, sf_count_t(frames)) }
         case .float32:
@@ -81,6 +75,45 @@ public final class AudioFileWriter {
             throw ComplexNMFError.unwritableFile(path: path, reason: sndFileErrorMessage(handle))
         }
         framesWritten += frames
+    }
+
+    /// Scales `samples` by 32 768, rounds to nearest (ties to even, like libsndfile's lrintf),
+    /// clips to [-32 768, 32 767] and writes them to `out` (same count); NaN becomes 0.
+    /// Returns how many samples were clipped. Works on 16 samples at a time.
+    static func convertToPCM16(_ samples: [Float], into out: inout [Int16]) -> Int {
+        precondition(out.count == samples.count)
+        typealias Lanes = SIMD16<Float>
+        var clipped = 0
+        samples.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { out in
+                func convert(_ v: Lanes) -> (SIMD16<Int16>, Int) {
+                    var scaled = v * 32_768
+                    scaled.replace(with: 0, where: scaled .!= scaled)
+                    let outside = (scaled .>= 32_767.5) .| (scaled .< -32_768.5)  // ±x.5 round to even
+                    let limited = scaled.clamped(lowerBound: Lanes(repeating: -32_768), upperBound: Lanes(repeating: 32_767))
+                    // Adding 1.5·2²³ leaves no fraction bits for |x| < 2²²: round to nearest even.
+                    let rounded = (limited + 12_582_912) - 12_582_912
+                    let count = SIMD16<Int32>(repeating: 1).replacing(with: 0, where: .!outside).wrappedSum()
+                    return (SIMD16<Int16>(truncatingIfNeeded: SIMD16<Int32>(rounded)), Int(count))
+                }
+                let whole = x.count / Lanes.scalarCount * Lanes.scalarCount
+                var i = 0
+                while i < whole {
+                    let (values, count) = convert(UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: Lanes.self))
+                    UnsafeMutableRawPointer(out.baseAddress! + i).storeBytes(of: values, as: SIMD16<Int16>.self)
+                    clipped += count
+                    i += Lanes.scalarCount
+                }
+                if i < x.count {
+                    var tail = Lanes(repeating: 0)
+                    for j in i..<x.count { tail[j - i] = x[j] }
+                    let (values, count) = convert(tail)
+                    for j in i..<x.count { out[j] = values[j - i] }
+                    clipped += count
+                }
+            }
+        }
+        return clipped
     }
 
     /// Finalises the header, closes the file and renames it into place.

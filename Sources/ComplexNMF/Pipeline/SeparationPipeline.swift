@@ -116,8 +116,11 @@ public final class SeparationPipeline {
         var completed = 0
 
         func handOut(_ block: SeparatedBlock) throws {
-            for (o, perChannel) in block.outputSamples.enumerated() {
-                for samples in perChannel { for x in samples { outputEnergy[o] += Double(x) * Double(x) } }
+            Self.accumulateEnergies(block.outputSamples, into: &outputEnergy, threadCount: threads)
+            // Safety net: no NaN or Inf may reach an output file.
+            if let bad = outputEnergy.firstIndex(where: { !$0.isFinite }) {
+                throw ComplexNMFError.numericalFailure(
+                    reason: "output '\(groups.names[bad])' got non-finite samples up to frame \(block.frames.upperBound) (please report this input)")
             }
             try sink.consume(block)
         }
@@ -204,13 +207,31 @@ public final class SeparationPipeline {
             let shared = UncheckedSendable(value: (buffer, synthesizers))
             runWorkers(workers) { worker in
                 let (buffer, synthesizers) = shared.value
+                var spectrum = ComplexMatrix(rows: block.spectrogram.rows, columns: block.frames)
                 for o in stride(from: worker, to: outputs, by: workers) {
-                    synthesizers[o].add(resynthesizer.output(o, of: block), threadCount: 1)
+                    resynthesizer.output(o, of: block, into: &spectrum)
+                    synthesizers[o].add(spectrum, threadCount: 1)
                     buffer[o] = synthesizers[o].drainCompletedSamples()
                 }
             }
         }
         return samples
+    }
+
+    /// Adds `Σ x²` of each output's samples to `totals`, outputs split over `threadCount` threads.
+    /// Each total grows in sample order, so it does not depend on the block size.
+    static func accumulateEnergies(_ outputs: [[[Float]]], into totals: inout [Double], threadCount: Int) {
+        let workers = max(1, min(threadCount, outputs.count))
+        totals.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(value: buffer)
+            runWorkers(workers) { worker in
+                for o in stride(from: worker, to: outputs.count, by: workers) {
+                    var sum = shared.value[o]
+                    for samples in outputs[o] { for x in samples { sum += Double(x) * Double(x) } }
+                    shared.value[o] = sum
+                }
+            }
+        }
     }
 
     /// Element-wise squared templates, each column renormalised to unit sum (the power-spectrum

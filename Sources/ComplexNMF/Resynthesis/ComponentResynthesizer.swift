@@ -27,9 +27,10 @@ public struct ComponentResynthesizer: Sendable {
         public let activations: RealMatrix
         /// `P` for `model`/`consistent`; nil for `mask`.
         public let phases: PhaseTensor?
-        /// `1/S` per bin `[bins × frames]`, 0 where `S = Σ_k H U = 0`.
+        /// `1/S` per bin `[bins × frames]`, 0 where `S = Σ_k H U` is 0 (or too small for a
+        /// finite Float `1/S`).
         let inverseTotal: [Float]
-        /// 1 where `S = 0` (the mixture is shared equally there), else 0 `[bins × frames]`.
+        /// 1 where `S` is 0 or too small (the mixture is shared equally there), else 0 `[bins × frames]`.
         let silent: [Float]
         /// Interleaved `[bins × frames]`: `Y` for `mask`, `Y − Σ_k H U P` for `consistent`,
         /// empty for `model`.
@@ -87,9 +88,12 @@ public struct ComponentResynthesizer: Sendable {
                     }
                     let base = t * bins
                     for f in 0..<bins {
-                        let s = total[f]
-                        inverseOut[base + f] = s > 0 ? Float(1 / s) : 0
-                        silentOut[base + f] = s > 0 ? 0 : 1
+                        // A model so small that 1/S overflows Float (S < ~3e-39) counts as zero:
+                        // shares are then equal, never 0 · ∞.
+                        let inverse = 1 / total[f]
+                        let usable = total[f] > 0 && inverse <= Double(Float.greatestFiniteMagnitude)
+                        inverseOut[base + f] = usable ? Float(inverse) : 0
+                        silentOut[base + f] = usable ? 0 : 1
                     }
                     switch signal {
                     case .model:
@@ -120,10 +124,19 @@ public struct ComponentResynthesizer: Sendable {
 
     /// The spectrum `[bins × frames]` of output `index` for a prepared block.
     public func output(_ index: Int, of block: Block) -> ComplexMatrix {
+        var out = ComplexMatrix(rows: block.spectrogram.rows, columns: block.frames)
+        output(index, of: block, into: &out)
+        return out
+    }
+
+    /// Writes the spectrum of output `index` for a prepared block into `out`, which must be
+    /// `[bins × frames]` of the block; every value is overwritten, so a buffer can be reused.
+    public func output(_ index: Int, of block: Block, into out: inout ComplexMatrix) {
         let bins = block.spectrogram.rows, frames = block.frames, components = basis.columns
+        precondition(out.rows == bins && out.columns == frames, "output buffer shape")
         let members = componentsOfOutput[index]
         let equalShare = Float(members.count) / Float(components)
-        var out = ComplexMatrix(rows: bins, columns: frames)
+        let signal = signal
         var weight = [Float](repeating: 0, count: bins)
         basis.values.withUnsafeBufferPointer { h in
         block.activations.values.withUnsafeBufferPointer { u in
@@ -135,6 +148,8 @@ public struct ComponentResynthesizer: Sendable {
             for t in 0..<frames {
                 let base = t * bins
                 let target = out.baseAddress! + 2 * base
+                // `mask` assigns every value below; the others add to zeros.
+                if signal != .mask { for i in 0..<(2 * bins) { target[i] = 0 } }
                 if signal != .mask, let phases = block.phases {
                     // Σ_{k ∈ output} H U P: the model part of `model` and `consistent`.
                     phases.values.withUnsafeBufferPointer { p in
@@ -164,10 +179,13 @@ public struct ComponentResynthesizer: Sendable {
                 // (re, im) pairs as one vector each, so the loop vectorises.
                 let r = UnsafeRawPointer(residual.baseAddress! + 2 * base).assumingMemoryBound(to: SIMD2<Float>.self)
                 let pairs = UnsafeMutableRawPointer(target).assumingMemoryBound(to: SIMD2<Float>.self)
-                for f in 0..<bins { pairs[f] += weight[f] * r[f] }
+                if signal == .mask {
+                    for f in 0..<bins { pairs[f] = weight[f] * r[f] }
+                } else {
+                    for f in 0..<bins { pairs[f] += weight[f] * r[f] }
+                }
             }
         }}}}}}}
-        return out
     }
 
     /// Output spectra `[bins × frames]`, one per output, for a block (all outputs in turn).

@@ -76,6 +76,23 @@ import Testing
         }
     }
 
+    @Test(arguments: ComponentSignal.allCases)
+    func modelsTooSmallForAFloatReciprocalShareEqually(signal: ComponentSignal) {
+        // S ≈ 1e-42 in every bin: 1/S overflows Float. Shares must stay finite and sum to 1.
+        let (h, y, original, p) = Self.block(seed: 3)
+        var u = original
+        for i in 0..<u.values.count { u.values[i] = 1e-42 }
+        let resynthesizer = ComponentResynthesizer(basis: h, groups: OutputGroups(labels: (0..<Self.components).map { "n\($0)" }), signal: signal)
+        let outputs = resynthesizer.outputs(spectrogram: y, activations: u, phases: p)
+        #expect(outputs.allSatisfy { $0.values.allSatisfy(\.isFinite) })
+        if signal != .model {
+            for i in 0..<y.values.count {
+                let sum = outputs.reduce(Float(0)) { $0 + $1.values[i] }
+                #expect(abs(sum - y.values[i]) < 1e-5, "value \(i)")
+            }
+        }
+    }
+
     @Test func preparingOnMoreThreadsChangesNothing() {
         let (h, y, u, p) = Self.block(seed: 11)
         let resynthesizer = ComponentResynthesizer(basis: h, groups: OutputGroups(labels: (0..<Self.components).map { "n\($0)" }), signal: .consistent)
