@@ -3,11 +3,20 @@
 
 Run through `make bench` (builds the release binaries first), or directly:
     python3 Benchmarks/benchmark.py [--cnmf .build/release/cnmf] [--cnmf-bench .build/release/cnmf-bench]
-                                    [--repeats 5] [stft] [complex_nmf]
+                                    [--repeats 5] [stft] [nmf] [complex_nmf]
 
 Sections
-  stft         `cnmf spectrogram` on a 60 s 22.05 kHz mono WAV vs soundfile.read + librosa.stft + np.save
-               (the same work: decode, transform, write .npy), and `cnmf resynth` vs librosa.istft.
+  stft         A 60 s 22.05 kHz mono WAV, n_fft 2048, hop 512, hann, centred. (1) Like for like, process
+               against process: `cnmf spectrogram` (decode, STFT, write .npy) vs a `python3 -c` doing
+               soundfile.read + librosa.stft + np.save, Python's interpreter start + imports reported on
+               their own; (2) the same work inside an already running Python vs our whole process;
+               (3) in process, the transform alone: our library STFT of the decoded samples (timed in
+               `cnmf-bench stft`, 1 and 2 threads) vs librosa.stft of the same array timed here. The same
+               three for `cnmf resynth` / librosa.istft (+ soundfile.write).
+  nmf          `NMF.decompose` (`cnmf-bench nmf`, fixed basis) vs scikit-learn's
+               non_negative_factorization(update_H=False, solver='mu', tol=0) on the same float32 data,
+               K = 88, F = 1025, T = 2000, 100 iterations, Euclidean, KL and beta = 0.5, 1 and 2
+               threads (sklearn's BLAS limited with threadpoolctl); skipped when sklearn is missing.
   complex_nmf  The Complex NMF engine (`cnmf-bench`, in-process) on random data, K = 88, F = 1025,
                T = 400, 20 iterations: element updates per second (one element update = one
                (component, bin) pair of one frame in one iteration) on one core and on two threads,
@@ -44,7 +53,12 @@ def run(command):
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def stft_section(cnmf, repeats, workdir):
+def process_seconds(command, repeats, check=True):
+    """Median wall time of running `command` as a whole process (start, work, exit)."""
+    return median_seconds(lambda: subprocess.run(command, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), repeats)
+
+
+def stft_section(cnmf, bench, repeats, workdir):
     try:
         import numpy as np
         import soundfile as sf
@@ -59,34 +73,78 @@ def stft_section(cnmf, repeats, workdir):
     wav = os.path.join(workdir, "sixty_seconds.wav")
     sf.write(wav, signal, rate, subtype="PCM_16")
     spec = os.path.join(workdir, "spec.npy")
-    ours = median_seconds(lambda: run([cnmf, "spectrogram", wav, "-o", spec, "--overwrite", "-q"]), repeats)
+    ref_npy = os.path.join(workdir, "ref.npy")
+    ms = 1000
+    run([cnmf, "spectrogram", wav, "-o", spec, "--overwrite", "-q"])  # warm the page cache
 
+    # 1. Like for like, process against process: both start from nothing, decode the WAV, run
+    #    the STFT (n_fft 2048, hop 512, hann, centred) and save a .npy. Python's share of it is
+    #    interpreter start + `import numpy, soundfile, librosa`, reported on its own line.
+    ours = process_seconds([cnmf, "spectrogram", wav, "-o", spec, "--overwrite", "-q"], repeats)
+    our_start = process_seconds([cnmf, "spectrogram", os.path.join(workdir, "missing.wav"), "-o", spec, "-q"], repeats, check=False)
+    # librosa loads its submodules lazily: touching librosa.stft / istft loads them.
+    imports = "import numpy as np, soundfile as sf, librosa; librosa.stft, librosa.istft"
+    python_start = process_seconds([sys.executable, "-c", imports], repeats)
+    python_stft = process_seconds([sys.executable, "-c", f"{imports}; y, _ = sf.read({wav!r}, dtype='float32'); "
+                                   f"np.save({ref_npy!r}, librosa.stft(y, n_fft=2048, hop_length=512))"], repeats)
+    print(f"stft: cnmf spectrogram, 60 s WAV -> .npy, whole process (start, decode, STFT, write): {ours * ms:8.1f} ms"
+          f"   (of which process start + argument parsing ~{our_start * ms:.1f} ms)")
+    print(f"stft: python3 -c 'sf.read + librosa.stft + np.save', whole process (same work):     {python_stft * ms:8.1f} ms   ratio {python_stft / ours:5.2f}x"
+          f"   (of which interpreter start + imports {python_start * ms:.1f} ms; the rest includes librosa's first-call set-up)")
+
+    # 2. The same work inside an already running Python (no start, no imports) against our whole process.
     def reference():
         y, _ = sf.read(wav, dtype="float32")
-        np.save(os.path.join(workdir, "ref.npy"), librosa.stft(y, n_fft=2048, hop_length=512))
+        np.save(ref_npy, librosa.stft(y, n_fft=2048, hop_length=512))
     theirs = median_seconds(reference, repeats)
+    print(f"stft: the same inside a running Python (no start, no imports) vs our whole process:  {theirs * ms:8.1f} ms   ratio {theirs / ours:5.2f}x")
+
+    # 3. In process, the transform alone: our library on the decoded samples (timed in cnmf-bench)
+    #    against librosa.stft on the same decoded array (timed here), and the inverse likewise.
     y, _ = sf.read(wav, dtype="float32")
     stft_only = median_seconds(lambda: librosa.stft(y, n_fft=2048, hop_length=512), repeats)
-    print(f"stft: cnmf spectrogram, 60 s WAV -> .npy (process start, decode, STFT, write): {ours * 1000:8.1f} ms")
-    print(f"stft: soundfile + librosa.stft + np.save (same work):                      {theirs * 1000:8.1f} ms   ratio {theirs / ours:5.2f}x")
-    print(f"stft: librosa.stft alone (in memory, no I/O):                               {stft_only * 1000:8.1f} ms")
+    S = librosa.stft(y, n_fft=2048, hop_length=512)
+    istft_only = median_seconds(lambda: librosa.istft(S, hop_length=512, n_fft=2048, length=len(y)), repeats)
+    inside = {}
+    if os.access(bench, os.X_OK):
+        for threads in (1, 2):
+            output = subprocess.run([bench, "stft", wav, "--threads", str(threads), "--repeats", str(max(5, repeats)),
+                                     "--scratch", os.path.join(workdir, "bench.npy")], check=True, capture_output=True, text=True).stdout
+            inside[threads] = json.loads(output)
+        for threads, r in inside.items():
+            print(f"stft: in process, STFT of the decoded samples, {threads} thread{'s' if threads > 1 else ' '}: ours {r['forward_median_seconds'] * ms:6.1f} ms, "
+                  f"librosa.stft {stft_only * ms:6.1f} ms   ratio {stft_only / r['forward_median_seconds']:5.2f}x")
+        r = inside[2]
+        print(f"stft: in process, our stages (2 threads): decode {r['decode_median_seconds'] * ms:.1f} ms, STFT + .npy write "
+              f"{r['forward_and_write_median_seconds'] * ms:.1f} ms, first FFTW plan {r['first_plan_seconds'] * ms:.1f} ms; "
+              f"sf.read {median_seconds(lambda: sf.read(wav, dtype='float32'), repeats) * ms:.1f} ms")
+    else:
+        print(f"stft: in-process comparison skipped, {bench} is not built")
 
     out = os.path.join(workdir, "resynth.wav")
-    ours_inverse = median_seconds(lambda: run([cnmf, "resynth", spec, "-o", out, "--overwrite", "-q"]), repeats)
+    ref_wav = os.path.join(workdir, "ref.wav")
+    ours_inverse = process_seconds([cnmf, "resynth", spec, "-o", out, "--overwrite", "-q"], repeats)
+    python_inverse = process_seconds([sys.executable, "-c", f"{imports}; S = np.load({spec!r}); "
+                                      f"sf.write({ref_wav!r}, librosa.istft(S, hop_length=512, n_fft=2048, length={len(y)}), {rate}, subtype='PCM_16')"], repeats)
     S = np.load(spec)
 
     def reference_inverse():
-        sf.write(os.path.join(workdir, "ref.wav"), librosa.istft(S, hop_length=512, n_fft=2048, length=len(y)), rate, subtype="PCM_16")
+        sf.write(ref_wav, librosa.istft(np.load(spec), hop_length=512, n_fft=2048, length=len(y)), rate, subtype="PCM_16")
     theirs_inverse = median_seconds(reference_inverse, repeats)
-    print(f"istft: cnmf resynth, .npy -> WAV (process start, read, ISTFT, write):        {ours_inverse * 1000:8.1f} ms")
-    print(f"istft: librosa.istft + soundfile.write (from an in-memory array):           {theirs_inverse * 1000:8.1f} ms   ratio {theirs_inverse / ours_inverse:5.2f}x")
+    print(f"istft: cnmf resynth, .npy -> WAV, whole process (start, read, ISTFT, write):         {ours_inverse * ms:8.1f} ms")
+    print(f"istft: python3 -c 'np.load + librosa.istft + sf.write', whole process (same work):   {python_inverse * ms:8.1f} ms   ratio {python_inverse / ours_inverse:5.2f}x")
+    print(f"istft: the same inside a running Python (no start, no imports) vs our whole process: {theirs_inverse * ms:8.1f} ms   ratio {theirs_inverse / ours_inverse:5.2f}x")
+    for threads, r in inside.items():
+        print(f"istft: in process, ISTFT of the same spectrogram, {threads} thread{'s' if threads > 1 else ' '}: ours {r['inverse_median_seconds'] * ms:6.1f} ms, "
+              f"librosa.istft {istft_only * ms:6.1f} ms   ratio {istft_only / r['inverse_median_seconds']:5.2f}x")
 
 
 def cnmf_bench(binary, repeats, **options):
     """One `cnmf-bench` run (untimed warm-up, then `repeats` timed runs); returns its JSON report."""
-    command = [binary, "--repeats", str(repeats)]
+    subcommand = options.pop("subcommand", None)
+    command = [binary] + ([subcommand] if subcommand else []) + ["--repeats", str(repeats)]
     for name, value in options.items():
-        command += ["--" + name.replace("_", "-"), str(value)]
+        command += ["--" + name.replace("_", "-")] + ([] if value is None else [str(value)])  # None: a flag
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output)
 
@@ -210,16 +268,86 @@ def complex_nmf_section(bench, repeats, workdir, cc):
           f"decompose end to end, 2 threads {api_two['updates_per_second'] / theirs['updates_per_second']:6.0f}x")
 
 
+def sklearn_worker(directory, beta, threads, iterations, repeats):
+    """Runs in a child process (thread limits are per process); prints a JSON report.
+
+    scikit-learn factorises X ≈ W H and, with update_H=False, keeps H fixed: so X = Vᵀ
+    [frames × bins], H = basisᵀ, and W = activationsᵀ is what is learned. With update_H=False
+    and solver='mu' scikit-learn ignores the W it is given and starts from √(mean(X)/K)
+    everywhere, so `cnmf-bench nmf --constant-start` starts there too.
+    """
+    import warnings
+    import numpy as np
+    from sklearn.decomposition import non_negative_factorization
+    from threadpoolctl import threadpool_limits
+    V = np.load(os.path.join(directory, "magnitudes.npy"))
+    basis = np.load(os.path.join(directory, "basis.npy"))
+    U0 = np.load(os.path.join(directory, "activations0.npy"))
+    ours = np.load(os.path.join(directory, "activations.npy"))
+    X, H, W0 = np.ascontiguousarray(V.T), np.ascontiguousarray(basis.T), np.ascontiguousarray(U0.T)
+    beta_loss = {2.0: "frobenius", 1.0: "kullback-leibler"}.get(beta, beta)
+    result = {}
+
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result["W"], _, result["n_iter"] = non_negative_factorization(
+                X, W=W0.copy(), H=H, n_components=H.shape[0], init="custom", update_H=False, solver="mu",
+                beta_loss=beta_loss, max_iter=iterations, tol=0)
+    with threadpool_limits(limits=threads):
+        seconds = median_seconds(fit, repeats)
+    W = result["W"]
+    difference = float(np.max(np.abs(W.T - ours)) / max(float(np.max(np.abs(ours))), 1e-30))
+    print(json.dumps({"median_seconds": seconds, "iterations": int(result["n_iter"]), "dtype": str(X.dtype),
+                      "max_relative_difference": difference}))
+
+
+def nmf_section(bench, repeats, workdir):
+    if not os.access(bench, os.X_OK):
+        print(f"nmf: skipped, {bench} is not built (run `make release`)")
+        return
+    K, F, T, N = 88, 1025, 2000, 100
+    repeats = max(1, min(repeats, 3))
+    try:
+        import sklearn  # noqa: F401
+        import threadpoolctl  # noqa: F401
+        have_sklearn = True
+    except ImportError as error:
+        print(f"nmf: scikit-learn reference skipped, scikit-learn unavailable ({error}); `pip install scikit-learn`")
+        have_sklearn = False
+    print(f"nmf: NMF.decompose (fixed basis, activations learned) vs sklearn non_negative_factorization(update_H=False, solver='mu', tol=0), "
+          f"K={K}, F={F}, T={T}, {N} iterations, same float32 random data and start (sklearn's √(mean V / K)); "
+          f"for beta < 1 sklearn raises each update to the power 1/(2 − beta), so its beta0.5 result differs by design")
+    for divergence, beta in (("euclid", 2.0), ("kl", 1.0), ("beta0.5", 0.5)):
+        for threads in (1, 2):
+            directory = os.path.join(workdir, f"nmf-{divergence}")
+            os.makedirs(directory, exist_ok=True)
+            ours = cnmf_bench(bench, repeats, subcommand="nmf", bins=F, components=K, frames=T, iterations=N,
+                              divergence=divergence, threads=threads, save_inputs=directory, constant_start=None)
+            line = f"nmf: {divergence:8s} {threads} thread{'s' if threads > 1 else ' '}: ours {ours['median_seconds'] * 1000:8.1f} ms"
+            if have_sklearn:
+                output = subprocess.run([sys.executable, os.path.abspath(__file__), "--sklearn-worker",
+                                         f"{directory},{beta},{threads},{N},{repeats}"], check=True, capture_output=True, text=True).stdout
+                theirs = json.loads(output)
+                line += (f", sklearn {theirs['median_seconds'] * 1000:8.1f} ms ({theirs['dtype']})   ratio {theirs['median_seconds'] / ours['median_seconds']:6.2f}x"
+                         f"   (max |U_ours − U_sklearn| / max U = {theirs['max_relative_difference']:.1e})")
+            print(line)
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--numpy-worker":
         numpy_worker(*(int(x) for x in sys.argv[2].split(",")))
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "--sklearn-worker":
+        directory, beta, threads, iterations, repeats = sys.argv[2].split(",")
+        sklearn_worker(directory, float(beta), int(threads), int(iterations), int(repeats))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cnmf", default=".build/release/cnmf")
     parser.add_argument("--cnmf-bench", default=".build/release/cnmf-bench")
     parser.add_argument("--cc", default=shutil.which("cc"), help="C compiler for the yardstick (default: cc)")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("sections", nargs="*", default=["stft", "complex_nmf"])
+    parser.add_argument("sections", nargs="*", default=["stft", "nmf", "complex_nmf"])
     args = parser.parse_args()
     if "stft" in args.sections and not os.access(args.cnmf, os.X_OK):
         sys.exit(f"benchmark: {args.cnmf} is not built; run `make release` first")
@@ -228,7 +356,9 @@ def main():
           f"medians of {args.repeats} runs")
     with tempfile.TemporaryDirectory() as workdir:
         if "stft" in args.sections:
-            stft_section(args.cnmf, args.repeats, workdir)
+            stft_section(args.cnmf, args.cnmf_bench, args.repeats, workdir)
+        if "nmf" in args.sections:
+            nmf_section(args.cnmf_bench, args.repeats, workdir)
         if "complex_nmf" in args.sections:
             complex_nmf_section(args.cnmf_bench, args.repeats, workdir, args.cc)
 

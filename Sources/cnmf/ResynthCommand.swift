@@ -47,9 +47,9 @@ struct ResynthCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try checkCanWrite(output, overwrite: outputOptions.overwrite)
-            let array = try NPYArray.read(contentsOf: spectrogram)
-            let matrices = try array.complexMatrices(path: spectrogram)
-            let bins = matrices[0].rows, frames = matrices[0].columns
+            // Frames are read from the file by the workers as they need them (no whole-array load).
+            let file = try SpectrogramFile(path: spectrogram)
+            let bins = file.binCount, frames = file.frameCount
             let sidecar = try SpectrogramSidecar.read(forArray: spectrogram)
 
             var config: STFTConfiguration
@@ -77,14 +77,14 @@ struct ResynthCommand: ParsableCommand {
             guard config.binCount == bins else {
                 throw ComplexNMFError.shapeMismatch(what: "'\(spectrogram)' bins", expected: "\(config.binCount) (n_fft \(config.fftSize))", actual: "\(bins)", hint: "was it computed with n_fft \(2 * (bins - 1))? Pass --n-fft \(2 * (bins - 1))")
             }
-            if let sidecar, sidecar.channels != matrices.count {
-                throw ComplexNMFError.shapeMismatch(what: "channels in '\(spectrogram)'", expected: "\(sidecar.channels) (sidecar)", actual: "\(matrices.count)", hint: "the sidecar does not belong to this array")
+            if let sidecar, sidecar.channels != file.channelCount {
+                throw ComplexNMFError.shapeMismatch(what: "channels in '\(spectrogram)'", expected: "\(sidecar.channels) (sidecar)", actual: "\(file.channelCount)", hint: "the sidecar does not belong to this array")
             }
-            if !array.scalarType.isComplex && !outputOptions.quiet {
-                printError("note: '\(spectrogram)' is real (\(array.scalarType.rawValue)); inverting it with zero phase")
+            if !file.scalarType.isComplex && !outputOptions.quiet {
+                printError("note: '\(spectrogram)' is real (\(file.scalarType.rawValue)); inverting it with zero phase")
             }
             let transform = try ShortTimeFourierTransform(configuration: config)
-            let channels = matrices.map { transform.inverse($0, length: samples, threadCount: threads) }
+            let channels = try transform.inverse(file, length: samples, threadCount: threads)
             let clipped = try AudioFile.write(AudioSignal(sampleRate: rate, channels: channels), to: output,
                                               encoding: floatSamples ? .float32 : .pcm16)
             if !outputOptions.quiet {

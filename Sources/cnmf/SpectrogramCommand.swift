@@ -67,16 +67,13 @@ struct SpectrogramCommand: ParsableCommand {
                 channels = signal.channels
             }
             let transform = try ShortTimeFourierTransform(configuration: config)
-            let spectrograms = channels.map { transform.forward($0, threadCount: threads) }
             let scalarType: NPYScalarType = dtype == .complex64 ? .complex64 : .complex128
-            let array = spectrograms.count == 1
-                ? NPYArray(spectrograms[0], scalarType: scalarType)
-                : NPYArray(stacking: spectrograms, scalarType: scalarType)
-            try array.write(to: output)
+            // Transformed and written block by block on all cores: the spectrogram is never held whole.
+            let shape = try transform.writeSpectrogram(of: channels, to: output, scalarType: scalarType, threadCount: threads)
             try SpectrogramSidecar(configuration: config, sampleRate: signal.sampleRate, length: signal.frameCount,
-                                   channels: spectrograms.count, source: audio).write(forArray: output)
+                                   channels: channels.count, source: audio).write(forArray: output)
             if !outputOptions.quiet {
-                printError("wrote \(output) \(array.shape) \(scalarType.rawValue) and \(sidecarPath) (\(signal.frameCount) samples at \(signal.sampleRate) Hz, n_fft \(config.fftSize), hop \(config.hopLength), \(config.window.rawValue))")
+                printError("wrote \(output) \(shape) \(scalarType.rawValue) and \(sidecarPath) (\(signal.frameCount) samples at \(signal.sampleRate) Hz, n_fft \(config.fftSize), hop \(config.hopLength), \(config.window.rawValue))")
             }
         }
     }

@@ -79,37 +79,23 @@ public final class AudioFileWriter {
 
     /// Scales `samples` by 32 768, rounds to nearest (ties to even, like libsndfile's lrintf),
     /// clips to [-32 768, 32 767] and writes them to `out` (same count); NaN becomes 0.
-    /// Returns how many samples were clipped. Works on 16 samples at a time.
+    /// Returns how many samples were clipped. A branch-free loop the compiler vectorises.
     static func convertToPCM16(_ samples: [Float], into out: inout [Int16]) -> Int {
         precondition(out.count == samples.count)
-        typealias Lanes = SIMD16<Float>
         var clipped = 0
         samples.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { out in
-                func convert(_ v: Lanes) -> (SIMD16<Int16>, Int) {
-                    var scaled = v * 32_768
-                    scaled.replace(with: 0, where: scaled .!= scaled)
-                    let outside = (scaled .>= 32_767.5) .| (scaled .< -32_768.5)  // ±x.5 round to even
-                    let limited = scaled.clamped(lowerBound: Lanes(repeating: -32_768), upperBound: Lanes(repeating: 32_767))
-                    // Adding 1.5·2²³ leaves no fraction bits for |x| < 2²²: round to nearest even.
-                    let rounded = (limited + 12_582_912) - 12_582_912
-                    let count = SIMD16<Int32>(repeating: 1).replacing(with: 0, where: .!outside).wrappedSum()
-                    return (SIMD16<Int16>(truncatingIfNeeded: SIMD16<Int32>(rounded)), Int(count))
-                }
-                let whole = x.count / Lanes.scalarCount * Lanes.scalarCount
-                var i = 0
-                while i < whole {
-                    let (values, count) = convert(UnsafeRawPointer(x.baseAddress! + i).loadUnaligned(as: Lanes.self))
-                    UnsafeMutableRawPointer(out.baseAddress! + i).storeBytes(of: values, as: SIMD16<Int16>.self)
-                    clipped += count
-                    i += Lanes.scalarCount
-                }
-                if i < x.count {
-                    var tail = Lanes(repeating: 0)
-                    for j in i..<x.count { tail[j - i] = x[j] }
-                    let (values, count) = convert(tail)
-                    for j in i..<x.count { out[j] = values[j - i] }
-                    clipped += count
+                let source = x.baseAddress!, target = out.baseAddress!
+                for i in 0..<x.count {
+                    var scaled = source[i] * 32_768
+                    scaled = scaled == scaled ? scaled : 0  // NaN → 0
+                    // ±x.5 round to even, so -32 768.5 → -32 768 is not clipped.
+                    clipped &+= (scaled >= 32_767.5 ? 1 : 0) &+ (scaled < -32_768.5 ? 1 : 0)
+                    let limited = scaled < -32_768 ? -32_768 : (scaled > 32_767 ? 32_767 : scaled)
+                    // Adding 1.5·2²³ leaves no fraction bits (|x| < 2²²): the sum is rounded to
+                    // nearest even, and its low 16 mantissa bits are the integer in two's complement.
+                    let bits = (limited + 12_582_912).bitPattern
+                    target[i] = Int16(truncatingIfNeeded: bits)
                 }
             }
         }

@@ -38,13 +38,12 @@ public final class FrameBlockReader {
             if block[0].isEmpty { break }
             for c in 0..<buffer.count { buffer[c] += block[c] }
         }
-        let start = bufferStart, available = bufferStart + buffer[0].count
+        let start = bufferStart
         let spectrograms = buffer.map { channel in
-            transform.forward(frames: frames, threadCount: threadCount) { sampleIndex, destination, count in
-                for i in 0..<count {
-                    let s = sampleIndex + i
-                    destination[i] = s >= start && s < available && s < self.length ? channel[s - start] : 0
-                }
+            channel.withUnsafeBufferPointer { held in
+                // Samples past the signal's end read as zero.
+                let valid = UnsafeBufferPointer(rebasing: held[0..<max(0, min(held.count, self.length - start))])
+                return transform.forward(SampleSpan(samples: valid, firstIndex: start), frames: frames, threadCount: threadCount)
             }
         }
         nextFrame = frames.upperBound
