@@ -9,7 +9,7 @@ Needs numpy, soundfile, librosa, mir_eval (helpers in scripts/quality_metrics.py
 
 Procedure, per case (everything is seeded; two runs print identical numbers)
   1. Basis: `cnmf basis NOTE... -o WORK/<case>/basis/basis.npy --components-per-file N
-     --iterations 200 --divergence kl --n-fft 2048 --hop 512` (N = 1 and the rest settable)
+     --iterations 200 --divergence kl --n-fft 2048 --hop 512` (N = 6, as `cnmf basis`; all settable)
      with the note files of labels.json, in the order of its "sources"
      (NOTE = Fixtures/<note_file>). Basis column j belongs to source j // N (the order
      of the files passed, never the label text: labels are file stems and may collide or differ
@@ -17,9 +17,9 @@ Procedure, per case (everything is seeded; two runs print identical numbers)
      as symlinks named <source label>.wav so that the output files do not collide. The same basis
      is used by every method of the case.
   2. Methods (keys for --methods):
-       cnmf-*          `cnmf separate MIX --basis B -o DIR <args> --iterations 100 --seed 0
-                        --float --overwrite -q`; outputs DIR/<label>.wav per basis column,
-                        summed per source. (--float: 32-bit outputs, so PCM16 rounding and
+       default, cnmf-* `cnmf separate MIX --basis B -o DIR <args> --iterations 100 --seed 0
+                        --float --overwrite -q` ("default": no other arguments); outputs
+                        DIR/<label>.wav per note file (its N columns summed by cnmf). (--float: 32-bit outputs, so PCM16 rounding and
                         clipping do not enter the numbers; --pcm16 evaluates 16-bit outputs.)
        nmf-*mask       same with --method nmf (mask components).
        baseline-nmf-wiener  independent numpy implementation (quality_metrics.py): librosa.stft
@@ -27,6 +27,8 @@ Procedure, per case (everything is seeded; two runs print identical numbers)
                         activations only (100 iterations, U0 = |N(0,1)|, numpy default_rng(0)),
                         masks sum_{k in s} H_k U_k / sum_k H_k U_k on the complex mixture STFT,
                         librosa.istft(length=). This is the reference of the "dSDR" columns.
+       baseline-nmf-wiener-rank1  the same on the basis of step 1 made with N = 1 (one column
+                        per note, the setting of the predecessor's measurements).
        oracle-ratio-mask    |S_k| / sum_j |S_j| from the true source STFTs, on the mixture.
        oracle-wiener        |S_k|^2 / sum_j |S_j|^2.
      Multichannel input: every method works channel by channel with the same basis.
@@ -41,7 +43,7 @@ Procedure, per case (everything is seeded; two runs print identical numbers)
      model components to reconstruction.wav).
 
 Options worth knowing: --custom NAME=ARGS adds a cnmf separate variant (e.g. a lambda sweep),
---components-per-file 3 uses a richer basis, --fixtures DIR evaluates another fixture tree with
+--components-per-file 1 evaluates one column per note, --fixtures DIR evaluates another fixture tree with
 the same layout, --workdir DIR keeps all intermediate outputs. The default run (5 cases x 12
 methods) takes about 1 minute on 2 idle cores, mostly mir_eval's BSS Eval.
 """
@@ -67,6 +69,7 @@ BASELINE = "baseline-nmf-wiener"
 
 # name -> (cnmf separate arguments, expected sum of the components: "mixture" | "reconstruction")
 CNMF_METHODS = {
+    "default": ([], "mixture"),  # `cnmf separate` with its defaults (β = ½ NMF on power, Wiener masks)
     "cnmf-consistent": (["--method", "complex-nmf", "--components", "consistent"], "mixture"),
     "cnmf-model": (["--method", "complex-nmf", "--components", "model"], "reconstruction"),
     "cnmf-consistent-lambda0": (["--method", "complex-nmf", "--components", "consistent", "--lambda", "0"], "mixture"),
@@ -77,7 +80,8 @@ CNMF_METHODS = {
     "nmf-kl-mask": (["--method", "nmf", "--divergence", "kl"], "mixture"),
     "nmf-is-mask": (["--method", "nmf", "--divergence", "is"], "mixture"),
 }
-PY_METHODS = [BASELINE, "oracle-ratio-mask", "oracle-wiener"]
+BASELINE_RANK1 = "baseline-nmf-wiener-rank1"
+PY_METHODS = [BASELINE, BASELINE_RANK1, "oracle-ratio-mask", "oracle-wiener"]
 DEFAULT_METHODS = list(CNMF_METHODS) + PY_METHODS
 
 
@@ -165,8 +169,11 @@ class Case:
         ok, message = run(command)
         if not ok:
             raise RuntimeError(message)
+        # One output per note file: its first column's label (`cnmf separate` sums a note's
+        # columns C4, C4#2, … into C4.wav).
+        n = args.components_per_file
         columns = []
-        for label in self.column_labels:
+        for label in self.column_labels[::n]:
             path = os.path.join(out, label + ".wav")
             if not os.path.exists(path):
                 raise RuntimeError(f"missing output {path}")
@@ -175,8 +182,7 @@ class Case:
                 raise RuntimeError(f"{label}.wav has shape {data.shape} at {rate} Hz, "
                                    f"mixture {self.mixture.shape} at {self.rate} Hz")
             columns.append(data)
-        estimates = [sum(c for c, s in zip(columns, self.column_source) if s == i)
-                     for i in range(len(self.labels))]
+        estimates = columns
         total = sum(columns)
         reconstruction, _ = read_audio(os.path.join(out, "reconstruction.wav"))
         checks = {"max_abs_sum_minus_mixture": float(np.max(np.abs(total - self.mixture))),
@@ -187,10 +193,28 @@ class Case:
         checks["lambda"] = report.get("parameters", {}).get("lambda")
         return estimates, checks, command
 
+    def rank1_basis(self, args):
+        """The basis command of step 1 with --components-per-file 1, as float64 [bins x sources]."""
+        command = list(self.basis_command)
+        command[command.index("--components-per-file") + 1] = "1"
+        path = os.path.join(self.work, "basis_rank1", "basis.npy")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        command[command.index("-o") + 1] = path
+        ok, message = run(command)
+        if not ok:
+            raise RuntimeError(f"cnmf basis (rank 1) failed: {message}")
+        return np.load(path).astype(np.float64)
+
     def run_python(self, name, args):
         n = len(self.labels)
         if name == BASELINE:
             return qm.baseline_nmf_wiener(self.mixture, self.basis, self.column_source, n, self.settings,
+                                          iterations=args.iterations, seed=args.seed)
+        if name == BASELINE_RANK1:
+            # The same baseline on a one-column-per-note basis (`cnmf basis --components-per-file 1`,
+            # otherwise the same recipe): the rank-1 setting of the predecessor's measurements.
+            basis = self.rank1_basis(args)
+            return qm.baseline_nmf_wiener(self.mixture, basis, list(range(n)), n, self.settings,
                                           iterations=args.iterations, seed=args.seed)
         if name == "oracle-ratio-mask":
             return qm.oracle_masks(self.mixture, self.references, self.settings, power=1)
@@ -287,7 +311,7 @@ def main():
     parser.add_argument("--json", help="write all numbers to this JSON file")
     parser.add_argument("--iterations", type=int, default=100, help="separation iterations (all methods)")
     parser.add_argument("--seed", type=int, default=0, help="seed (cnmf --seed and baseline U0)")
-    parser.add_argument("--components-per-file", type=int, default=1, help="basis rank per note file")
+    parser.add_argument("--components-per-file", type=int, default=6, help="basis columns per note file (cnmf basis default: 6)")
     parser.add_argument("--basis-iterations", type=int, default=200)
     parser.add_argument("--basis-divergence", default="kl", choices=["euclid", "kl", "is"])
     parser.add_argument("--n-fft", type=int, default=2048, help="STFT length for cnmf basis (all methods follow the sidecar)")

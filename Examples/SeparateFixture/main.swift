@@ -10,7 +10,7 @@ let root = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : FileMana
 let notes = ["C4", "E4", "G4", "C5"].map { "\(root)/Fixtures/notes/piano/\($0).wav" }
 
 do {
-    // 1. A basis: one template per note recording.
+    // 1. A basis: six templates per note recording (the default), summed into one output per note.
     let (basis, _) = try BasisLearner().learn(from: notes)
 
     // 2. The pipeline, configured as a value.

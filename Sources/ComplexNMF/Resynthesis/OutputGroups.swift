@@ -10,15 +10,33 @@ public struct OutputGroups: Sendable, Equatable {
     /// For each basis component, the index of the output it belongs to.
     public var outputOfComponent: [Int]
 
-    /// One output per component, named by the labels (repeated labels get `_2`, `_3`, … so
-    /// that no two outputs share a file).
+    /// One output per note: a component labelled `X#k` (the k-th column learned from the
+    /// recording `X`, `cnmf basis --components-per-file`) joins the output of the component
+    /// labelled `X` before it; every other component gets its own output, named by its label
+    /// (repeated labels get `_2`, `_3`, … so that no two outputs share a file).
     public init(labels: [String]) {
-        var seen: [String: Int] = [:]
-        names = labels.map { label in
+        var names: [String] = [], outputs: [Int] = []
+        var outputOfLabel: [String: Int] = [:], seen: [String: Int] = [:]
+        for label in labels {
+            if let stem = Self.noteOfExtraColumn(label), let output = outputOfLabel[stem] {
+                outputs.append(output)
+                continue
+            }
             seen[label, default: 0] += 1
-            return seen[label]! == 1 ? label : "\(label)_\(seen[label]!)"
+            outputOfLabel[label] = names.count
+            outputs.append(names.count)
+            names.append(seen[label]! == 1 ? label : "\(label)_\(seen[label]!)")
         }
-        outputOfComponent = Array(labels.indices)
+        self.names = names
+        outputOfComponent = outputs
+    }
+
+    /// `X` for a label `X#k` (k a positive integer), else nil.
+    static func noteOfExtraColumn(_ label: String) -> String? {
+        guard let hash = label.lastIndex(of: "#") else { return nil }
+        let number = label[label.index(after: hash)...]
+        guard !number.isEmpty, number.allSatisfy(\.isASCII), number.allSatisfy(\.isNumber), hash > label.startIndex else { return nil }
+        return String(label[..<hash])
     }
 
     /// Outputs from a group map.

@@ -5,10 +5,12 @@ import Testing
 @Suite struct SeparationPipelineTests {
     static let stft = STFTConfiguration(fftSize: 1024, hopLength: 256)
 
-    static func basis(notes: [String] = ["C4", "E4", "G4", "C5"]) throws -> Basis {
+    /// A basis of the piano notes; one column per note unless `columnsPerNote` says otherwise.
+    static func basis(notes: [String] = ["C4", "E4", "G4", "C5"], columnsPerNote: Int = 1) throws -> Basis {
         var config = BasisLearningConfiguration()
         config.stft = stft
         config.iterations = 30
+        config.componentsPerFile = columnsPerNote
         return try BasisLearner(configuration: config).learn(from: notes.map { TestPaths.fixture("notes/piano/\($0).wav") }).basis
     }
 
@@ -184,6 +186,26 @@ import Testing
         #expect(BasisLearner.uniqueNames(for: ["a/piano/C5.wav", "b/flute/C5.wav", "x/C4.wav"]) == ["piano_C5", "flute_C5", "C4"])
         #expect(BasisLearner.uniqueNames(for: ["p/C5.wav", "p/C5.flac"]) == ["p_C5", "p_C5_2"])
         #expect(OutputGroups(labels: ["C4", "C4", "E4"]).names == ["C4", "C4_2", "E4"])
+    }
+
+    @Test func severalColumnsPerNoteGiveOneOutputPerNote() throws {
+        let basis = try Self.basis(columnsPerNote: 3), signal = try Self.mixture()
+        #expect(basis.componentCount == 12)
+        let sink = try separate(signal, basis: basis) { $0.iterations = 40 }
+        #expect(sink.outputs.count == 4)
+        let energy = sink.outputs.map { $0.channels[0].reduce(0) { $0 + Double($1) * Double($1) } }
+        for note in 0..<3 { #expect(energy[note] > 10 * energy[3], "note \(note) vs the absent C5") }
+        var worst: Float = 0
+        for i in 0..<signal.frameCount {
+            worst = max(worst, abs(sink.outputs.reduce(0) { $0 + $1.channels[0][i] } - signal.channels[0][i]))
+        }
+        #expect(worst < 1e-4)
+    }
+
+    @Test func extraColumnsOfANoteShareItsOutput() {
+        let groups = OutputGroups(labels: ["C4", "C4#2", "C4#3", "E4", "E4#2", "X#1", "G4#", "A#4"])
+        #expect(groups.names == ["C4", "E4", "X#1", "G4#", "A#4"])
+        #expect(groups.outputOfComponent == [0, 0, 0, 1, 1, 2, 3, 4])
     }
 
     @Test func learnedBasisColumnsHaveUnitSumAndLabels() throws {
