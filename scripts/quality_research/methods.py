@@ -347,3 +347,103 @@ def pu_complex_fit(ctx, stack_magnitude=True, inner=5, output="pa_model", alpha=
 for sm in (False, True):
     for out in ("pa_model", "mask", "pa_masked"):
         METHODS[f"pucf_{'cm' if sm else 'c'}_{out}"] = (lambda sm, out: lambda ctx: list(pu_complex_fit(ctx, sm, 5, out)))(sm, out)
+
+
+# ------------------------------------------------------------------ multi-column bases (round 2)
+# A method name "NAME@SPEC" runs method NAME with the basis SPEC (see common.learn_basis_spec):
+# cnmf:kl:N (cnmf basis --components-per-file N), np:BETA:P:N (numpy rank-N beta-NMF on |X|^P of
+# the note), seg:E1,... (time-segment means, e.g. attack 0-100 ms + rest). Source estimate = sum
+# over that note's columns (ctx.col), every back end unchanged.
+BASIS_SPECS = ["cnmf:kl:2", "cnmf:kl:3", "cnmf:kl:4", "cnmf:is:2", "cnmf:beta0.5:2",
+               "np:1:1:2", "np:1:2:2", "np:1:2:3", "np:0.5:2:2", "np:0.5:2:3", "np:0.5:2:4",
+               "seg:100", "seg:100,400", "seg:50", "cnmf:kl:1"]
+
+
+def with_basis(f, spec):
+    def g(ctx):
+        return f(ctx)
+    g.basis = spec
+    return g
+
+
+_BASE_NAMES = ["baseline", "b0.5_p2_a2_d0", "misi5_b0.5_p2_d0_masked", "b1_p2_a2_d0", "b0_p2_a2_d0",
+               "b1_p2_a1_d0", "b1_p1_a1_d0"]
+for _spec in BASIS_SPECS:
+    for _name in _BASE_NAMES:
+        METHODS[f"{_name}@{_spec}"] = with_basis(METHODS[_name], _spec)
+
+
+for _a in (1.0, 1.5):
+    for _it in (5, 20):
+        METHODS[f"misi{_it}_b0.5_p2_d0_masked_a{_a:g}"] = make_misi2("b0.5_p2_d0", _a, _it)
+    METHODS[f"b0.5_p2_a{_a:g}_d0"] = make_mask_method(0.5, 2, _a, 0)
+METHODS["misi20_b0.5_p2_d0_masked_a2"] = make_misi2("b0.5_p2_d0", 2.0, 20)
+METHODS["misi5_b1_p2_d0_masked"] = make_misi2("b1_p2_d0", 2.0, 5)
+
+
+# ------------------------------------------------------------------ consistent Wiener filtering
+def consistent_wiener(ctx, Pw, gamma_rel=1.0, iters=20):
+    """Consistent Wiener filtering (Le Roux & Vincent 2013), own derivation/implementation:
+    minimise  sum_j sum_ft |S_j|^2 / v_j  +  gamma * sum_j ||S_j - P(S_j)||^2   s.t.  sum_j S_j = Y,
+    P = STFT(ISTFT(.)) (orthogonal projection on consistent STFTs for librosa's LS-ISTFT), v_j the
+    model source powers. Eliminating S_J = Y - sum_{j<J} S_j gives a Hermitian positive definite
+    system  [H S]_j = S_j/v_j + (sum_k S_k)/v_J + gamma (Q S_j + Q sum_k S_k),  Q = I - P,
+    rhs_j = Y/v_J + gamma Q Y, solved by conjugate gradient from the Wiener solution (gamma = 0 is
+    exactly Wiener). gamma = gamma_rel / mean(v) makes the weight scale-free."""
+    J = Pw.shape[0]
+    v = np.maximum(Pw, EPS * max(Pw.max(), EPS)) + 1e-10 * Pw.mean()
+    gamma = gamma_rel / np.mean(v)
+    Y = ctx.Y
+
+    def Q(X):
+        return X - qm.stft(qm.istft(X, ctx.settings, ctx.length), ctx.settings)
+
+    def H(S):
+        tot = S.sum(0)
+        Qt = Q(tot)
+        return np.stack([S[j] / v[j] + tot / v[-1] + gamma * (Q(S[j]) + Qt) for j in range(J - 1)])
+
+    QY = Q(Y)
+    b = np.stack([Y / v[-1] + gamma * QY for _ in range(J - 1)])
+    S = (masks_from(np.sqrt(Pw), 2) * Y)[:-1]
+    # preconditioned CG, Jacobi-type preconditioner diag(1/v_j + 1/v_J + gamma) (the 1/v spread
+    # over bins makes plain CG stall at the Wiener start point)
+    Minv = 1.0 / (1.0 / v[:-1] + 1.0 / v[-1] + gamma)
+    r = b - H(S)
+    z = Minv * r
+    p = z.copy()
+    rz = np.vdot(r, z).real
+    for _ in range(iters):
+        Hp = H(p)
+        a = rz / max(np.vdot(p, Hp).real, 1e-300)
+        S = S + a * p
+        r = r - a * Hp
+        z = Minv * r
+        rz_new = np.vdot(r, z).real
+        p = z + (rz_new / max(rz, 1e-300)) * p
+        rz = rz_new
+    return np.concatenate([S, (Y - S.sum(0))[None]])
+
+
+def make_cw(gamma_rel, iters=20, beta=0.5, p=2):
+    def f(ctx):
+        M = source_magnitudes(ctx, beta, p, 0)
+        return list(consistent_wiener(ctx, M ** 2, gamma_rel, iters))
+    return f
+
+
+for _g in (0.01, 0.1, 1.0, 10.0):
+    METHODS[f"cw{_g:g}_b0.5_p2"] = make_cw(_g)
+
+
+class _Registry(dict):
+    """Any 'NAME@SPEC' with NAME registered resolves on demand (so new bases need no code)."""
+    def __missing__(self, key):
+        if "@" not in key:
+            raise KeyError(key)
+        name, spec = key.split("@", 1)
+        self[key] = with_basis(self[name], spec)
+        return self[key]
+
+
+METHODS = _Registry(METHODS)

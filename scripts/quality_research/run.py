@@ -23,6 +23,7 @@ def main():
     ap.add_argument("--cache", default=os.path.join(common.CACHE_DIR, "results.json"))
     ap.add_argument("--force", nargs="*", default=[])
     ap.add_argument("--metric", default="sdr", choices=["sdr", "sir", "sar", "si_sdr"])
+    ap.add_argument("--markdown", action="store_true", help="also print the delta table as markdown")
     a = ap.parse_args()
     ms = a.methods if "baseline" in a.methods else ["baseline"] + a.methods
     cases = []
@@ -47,6 +48,14 @@ def main():
         hd = [v for v, (r, _) in zip(d, cases) if r == common.HELDOUT_ROOT]
         print(f"{m:<24}" + "".join(f"{v:11.2f}" for v in d)
               + f"{min(fx) if fx else np.nan:7.2f}{min(hd) if hd else np.nan:7.2f}{np.mean(d):8.2f}")
+
+    if a.markdown:
+        print("\n| method | " + " | ".join(short) + " | min | mean |\n|---|" + "---|" * (len(cases) + 2))
+        for m in ms:
+            if m == "baseline":
+                continue
+            d = [np.mean(res[(r, c, m)][a.metric]) - base[(r, c)] for r, c in cases]
+            print(f"| {m} | " + " | ".join(f"{v:+.2f}" for v in d) + f" | {min(d):+.2f} | {np.mean(d):+.2f} |")
 
 
 if __name__ == "__main__":
