@@ -12,6 +12,9 @@ public struct ComplexNMFResult: Sendable {
     public var cost: [Double]
     /// Objective at the initial activations and phases.
     public var initialCost: Double
+    /// Each frame's share of the objective after each iteration, `[iterations × frames]`
+    /// (iteration-major): `cost[i]` is the sum of row i in frame order.
+    public var frameCosts: [Double]
     /// The penalty weight λ used.
     public var lambda: Double
     /// Iterations run.
@@ -169,7 +172,8 @@ public struct ComplexNMF: Sendable {
             activations.values[i] = 0
         }
         return ComplexNMFResult(activations: activations, phases: PhaseTensor(components: components, bins: bins, frames: frames, values: phaseValues),
-                                reconstruction: run.reconstruction, cost: run.cost, initialCost: run.initialCost, lambda: lambda)
+                                reconstruction: run.reconstruction, cost: run.cost, initialCost: run.initialCost,
+                                frameCosts: run.frameCosts, lambda: lambda)
     }
 }
 

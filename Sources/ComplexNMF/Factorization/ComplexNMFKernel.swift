@@ -106,6 +106,9 @@ extension ComplexNMFKernel {
         var cost: [Double]
         /// `Σ_k H U P` of the final iterate, computed from the reported activations.
         var reconstruction: ComplexMatrix
+        /// Each frame's objective after each iteration, `[iterations × frames]` (iteration-major):
+        /// `cost[i]` is the sum of row i in frame order.
+        var frameCosts: [Double]
     }
 
     /// Where a frame-major run takes each frame's initial phases from.
@@ -151,7 +154,9 @@ extension ComplexNMFKernel {
         }
         var totals = [Double](repeating: 0, count: stride)
         for t in 0..<frames { for i in 0..<stride { totals[i] += frameCosts[stride * t + i] } }
-        return Run(initialCost: totals[0], cost: Array(totals[1...]), reconstruction: reconstruction)
+        var perIteration = [Double](repeating: 0, count: iterations * frames)
+        for t in 0..<frames { for i in 0..<iterations { perIteration[i * frames + t] = frameCosts[stride * t + i + 1] } }
+        return Run(initialCost: totals[0], cost: Array(totals[1...]), reconstruction: reconstruction, frameCosts: perIteration)
     }
 
     /// Global iteration order: every iteration updates all frames and sums their costs before
@@ -184,13 +189,15 @@ extension ComplexNMFKernel {
         }
         let initialCost = pass(iterations: 0, model: nil)
         var costs: [Double] = []
+        var perIteration: [Double] = []
         repeat {
             costs.append(pass(iterations: 1, model: nil))
+            for t in 0..<frames { perIteration.append(frameCosts[2 * t + 1]) }
         } while try shouldContinue(costs)
         reconstruction.values.withUnsafeMutableBufferPointer { model in
             _ = pass(iterations: 0, model: model.baseAddress)
         }
-        return Run(initialCost: initialCost, cost: costs, reconstruction: reconstruction)
+        return Run(initialCost: initialCost, cost: costs, reconstruction: reconstruction, frameCosts: perIteration)
     }
 
     /// Writes the mixture phase `Y/|Y|` (1 where `|Y| = 0`) of one frame's spectrum (2F floats)

@@ -166,7 +166,8 @@ extension ComplexNMFReferenceKernel {
             reconstruction.values[2 * i] = Float(Double(spectrogram.values[2 * i]) - state.residual[2 * i])
             reconstruction.values[2 * i + 1] = Float(Double(spectrogram.values[2 * i + 1]) - state.residual[2 * i + 1])
         }
+        // The reference reports totals only (no per-frame costs: `frameCosts` is empty).
         return ComplexNMFResult(activations: activations, phases: phases, reconstruction: reconstruction,
-                                cost: costs, initialCost: initialCost, lambda: lambda)
+                                cost: costs, initialCost: initialCost, frameCosts: [], lambda: lambda)
     }
 }

@@ -131,11 +131,9 @@ public final class SeparationPipeline {
             for (c, y) in spectrograms.enumerated() {
                 let u0 = ActivationInitializer.halfNormal(components: basis.componentCount, frames: frames, seed: configuration.seed, stream: UInt64(c))
                 let activations: RealMatrix, reconstruction: ComplexMatrix, phases: PhaseTensor?
-                // NMF reports per-frame costs `[iterations × frames]`, added in frame order so
-                // that the totals do not depend on the block size; Complex NMF reports block
-                // totals (equal across block sizes to ~1e-12 relative).
-                var frameCosts: [Double]? = nil
-                var blockCosts: [Double] = []
+                // Per-frame costs `[iterations × frames]`, added in frame order so that the
+                // totals do not depend on the block size.
+                let frameCosts: [Double]
                 switch configuration.method {
                 case .complexNMF:
                     var config = ComplexNMFConfiguration()
@@ -147,7 +145,7 @@ public final class SeparationPipeline {
                     config.threadCount = threads
                     let result = try ComplexNMF(configuration: config).decompose(
                         spectrogram: y, basis: basis.templates, initialActivations: u0, frameOffset: frames.lowerBound, stream: UInt64(c))
-                    (activations, reconstruction, phases, blockCosts) = (result.activations, result.reconstruction, result.phases, result.cost)
+                    (activations, reconstruction, phases, frameCosts) = (result.activations, result.reconstruction, result.phases, result.frameCosts)
                 case .nmf:
                     var config = NMFConfiguration()
                     config.divergence = configuration.divergence
@@ -163,13 +161,9 @@ public final class SeparationPipeline {
                     phases = nil
                     frameCosts = result.frameCosts
                 }
-                if let frameCosts {
-                    let count = frames.count
-                    for i in 0..<min(cost.count, frameCosts.count / max(count, 1)) {
-                        for j in 0..<count { cost[i] += frameCosts[i * count + j] }
-                    }
-                } else {
-                    for i in 0..<min(cost.count, blockCosts.count) { cost[i] += blockCosts[i] }
+                let count = frames.count
+                for i in 0..<min(cost.count, frameCosts.count / max(count, 1)) {
+                    for j in 0..<count { cost[i] += frameCosts[i * count + j] }
                 }
                 let samples = Self.resynthesize(resynthesizer.prepare(spectrogram: y, activations: activations, phases: phases, threadCount: threads),
                                                 with: resynthesizer, into: synthesizers.map { $0[c] }, threadCount: threads)

@@ -47,7 +47,7 @@ import Testing
             }
         }
         return ComplexNMFResult(activations: u, phases: phases, reconstruction: run.reconstruction, cost: run.cost,
-                                initialCost: run.initialCost, lambda: lambda)
+                                initialCost: run.initialCost, frameCosts: run.frameCosts, lambda: lambda)
     }
 
     /// Largest |a − b| / |b| over the entries.
@@ -146,9 +146,18 @@ import Testing
             #expect(result.phases.values[...] == whole.phases.values[(2 * h.columns * y.rows * block.lowerBound)..<(2 * h.columns * y.rows * block.upperBound)])
             #expect(result.reconstruction.values[...] == whole.reconstruction.values[(2 * y.rows * block.lowerBound)..<(2 * y.rows * block.upperBound)])
             for i in 0..<costs.count { costs[i] += result.cost[i] }
+            // Each frame's costs are those of the whole run, and each row sums to its total.
+            for i in 0..<costs.count {
+                #expect(result.frameCosts[(i * block.count)..<((i + 1) * block.count)]
+                        == whole.frameCosts[(i * y.columns + block.lowerBound)..<(i * y.columns + block.upperBound)])
+            }
         }
         // Per-frame costs are identical; only the grouping of the sum over frames differs.
         #expect(Self.worstRelative(costs, whole.cost) < 1e-12)
+        #expect(whole.frameCosts.count == whole.cost.count * y.columns)
+        for i in 0..<whole.cost.count {
+            #expect(whole.frameCosts[(i * y.columns)..<((i + 1) * y.columns)].reduce(0, +) == whole.cost[i])
+        }
     }
 
     @Test(arguments: [0.0, 0.3])
