@@ -128,6 +128,7 @@ struct SeparateCommand: ParsableCommand {
 
             let sink = FileSeparationSink(directory: outputDirectory, encoding: floatSamples ? .float32 : .pcm16,
                                           savePhase: savePhase, inputDescription: audio)
+            sink.threadCount = config.threadCount
             let bar = ProgressBar(label: "separate", quiet: outputOptions.quiet)
             let summary = try pipeline.run(inputPath: audio, sink: sink, notes: { if !outputOptions.quiet { printError($0) } }) {
                 bar.update(IterationProgress(iteration: $0.completed, maximumIterations: $0.total, cost: .nan))

@@ -17,6 +17,9 @@ public final class FileSeparationSink: SeparationSink {
     public let savePhase: Bool
     /// Input description for `report.json` (e.g. the input path).
     public let inputDescription: String
+    /// Threads that convert and write the output audio files (each file is written by one
+    /// thread; the bytes do not depend on it). Default: all cores.
+    public var threadCount = availableCoreCount
 
     private var info: SeparationInfo?
     private var audioWriters: [AudioFileWriter] = []
@@ -84,9 +87,20 @@ public final class FileSeparationSink: SeparationSink {
     }
 
     public func consume(_ block: SeparatedBlock) throws {
-        for (o, channels) in block.outputSamples.enumerated() where !(channels.first?.isEmpty ?? true) {
-            try audioWriters[o].write(channels)
+        // Outputs split over threads (libsndfile handles are independent); the first error in
+        // output order is thrown.
+        let outputs = block.outputSamples.count, workers = max(1, min(threadCount, outputs))
+        var errors = [Error?](repeating: nil, count: outputs)
+        errors.withUnsafeMutableBufferPointer { errorSlots in
+            let shared = UncheckedSendable(value: (errorSlots, audioWriters))
+            runWorkers(workers) { worker in
+                let (errorSlots, writers) = shared.value
+                for o in stride(from: worker, to: outputs, by: workers) where !(block.outputSamples[o].first?.isEmpty ?? true) {
+                    do { try writers[o].write(block.outputSamples[o]) } catch { errorSlots[o] = error }
+                }
+            }
         }
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
         if !(block.reconstructionSamples.first?.isEmpty ?? true) { try reconstructionWriter?.write(block.reconstructionSamples) }
         guard !block.frames.isEmpty else { return }
         try spectrogramWriter?.append(Self.interleave(block.spectrograms.map(\.values), complex: true))
