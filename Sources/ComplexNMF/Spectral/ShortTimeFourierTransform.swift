@@ -96,7 +96,8 @@ public final class ShortTimeFourierTransform: @unchecked Sendable {
                 if lower > 0 { real.update(repeating: 0, count: lower) }
                 if upper > lower {
                     let input = source.samples.baseAddress! + (start + lower - source.firstIndex)
-                    for i in lower..<upper { real[i] = input[i - lower] * w[i] }
+                    let target = real + lower, window = w + lower
+                    for i in 0..<(upper - lower) { target[i] = input[i] * window[i] }
                 }
                 if upper < n { (real + upper).update(repeating: 0, count: n - upper) }
                 plan.forward(buffers)
