@@ -81,6 +81,8 @@ AVX512 static void prepare(const bnmf_plan *plan, bnmf_workspace *ws, int slots)
             case BNMF_HALF:
                 _mm512_store_ps(root + tile * L, _mm512_sqrt_ps(x));
                 break;
+            case BNMF_EUCLID:  // (bnmf_euclid_avx512.c)
+                break;
             }
         }
         ws->constant[j] = _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));

@@ -8,10 +8,17 @@
 //     hrow[f][k]             H[f, k]
 // so neither pass shuffles or reduces across lanes. Frames of a group occupy `slots` (a multiple
 // of 8); slots beyond the frames of the call hold a zero frame (v = 0, u = 0).
+// Euclidean plans (bnmf_euclid*.c) instead hold G = HᵀH and H in double, both lane-wise over
+// components (G symmetric, so row b is column b):
+//     gram[b][a]             G[b, a] as float          hrow_d[f][k]   H[f, k] as double
+// and their slots come in blocks of BNMF_EUCLID_BLOCK (padding slots: v = 0, Hᵀv = 0, u = 0).
 #ifndef BNMF_INTERNAL_H
 #define BNMF_INTERNAL_H
 
 #include "CBetaNMFKernel.h"
+
+#include <float.h>
+#include <stddef.h>
 
 #define BNMF_LANES 16
 #define BNMF_SLOT_BLOCK 8
@@ -19,7 +26,10 @@
 #define BNMF_MAX_GROUP 64
 
 /// Which divergence (β).
-typedef enum { BNMF_KL = 1, BNMF_HALF = 2, BNMF_IS = 3 } bnmf_kind;
+typedef enum { BNMF_KL = 1, BNMF_HALF = 2, BNMF_IS = 3, BNMF_EUCLID = 4 } bnmf_kind;
+
+/// Frames of the Euclidean register block (all iterations of these frames run back to back).
+#define BNMF_EUCLID_BLOCK 4
 
 /// The per-instruction-set loops. Each is a fixed function of one slot's data (no dependence on
 /// threads, slots or group size).
@@ -34,6 +44,20 @@ typedef struct {
     void (*sums)(const bnmf_plan *plan, bnmf_workspace *ws, int slots);
 } bnmf_kernels;
 
+/// The per-instruction-set loops of the Euclidean kernel (bnmf_euclid_*.c), each again a fixed
+/// function of one slot's data.
+typedef struct {
+    /// proj[j · kpad …] = Hᵀv (double, f in order) and norm[j] = ‖v‖² of the `slots` vectors
+    /// v[j] of `bins` floats (slots a multiple of BNMF_EUCLID_BLOCK). Also makes G at plan time
+    /// (with the columns of H as v; needs only plan->hrow_d).
+    void (*project)(const bnmf_plan *plan, const float *const *v, int slots, double *proj, double *norm);
+    /// ws->gu = G · ws->uf (float, b in order) for the BNMF_EUCLID_BLOCK slots from j0.
+    void (*gram)(const bnmf_plan *plan, bnmf_workspace *ws, int j0);
+    /// ws->cost of the BNMF_EUCLID_BLOCK slots from j0 from ws->u, ws->gu, ws->proj,
+    /// ws->norm; with `update`, u ← u ⊙ Hᵀv / (G u + ε) into ws->u and ws->uf.
+    void (*step)(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update);
+} bnmf_euclid_kernels;
+
 struct bnmf_plan {
     int bins, components, tiles, kpad, group;
     size_t fpad;                 // tiles · 16
@@ -43,8 +67,12 @@ struct bnmf_plan {
     float *htile;                // [tiles][K][16]
     float *hrow;                 // [bins][kpad]
     double *column_sums;         // [kpad] Σ_f H[f,k] in double, f in order (KL denominator)
+    // Euclidean plans have neither htile nor hrow but:
+    float *gram;                 // [K][kpad] G = HᵀH (computed in double, rounded once)
+    double *hrow_d;              // [bins][kpad] H[f, k] in double (for Hᵀv)
     bnmf_isa isa;
     const bnmf_kernels *kernels;
+    const bnmf_euclid_kernels *euclid;
     void *allocation;
 };
 
@@ -57,12 +85,33 @@ struct bnmf_workspace {
     float *wa, *wb, *root;       // [group][fpad] weights, √v
     double *constant;            // [group] Λ-independent part of the cost
     double *cost;                // [group] cost of the current iterate
+    // Euclidean only:
+    float *gu;                   // [group][kpad] G u
+    double *proj;                // [group][kpad] Hᵀv
+    double *norm;                // [group] ‖v‖²
     void *allocation;
 };
 
+static inline size_t round_up(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+/// The float copy of an activation that Λ (or G u) is summed from; values below the smallest
+/// normal float (whose share of Λ ≥ ε is far below its rounding) are 0, so no subnormal enters
+/// the loops.
+static inline float activation_float(double u) {
+    const float x = (float)u;
+    return x >= FLT_MIN ? x : 0.0f;
+}
+
+/// `bnmf_run` for a Euclidean plan: per group, Hᵀv and ‖v‖² of the magnitudes, then the iterations.
+void bnmf_euclid_run_magnitudes(const bnmf_plan *plan, bnmf_workspace *ws, int frames, const float *magnitudes,
+                                const double *activations_in, double *activations_out, int iterations, int final_cost,
+                                double *costs, size_t cost_stride);
+
 extern const bnmf_kernels bnmf_portable_kernels;
+extern const bnmf_euclid_kernels bnmf_euclid_portable_kernels;
 #if defined(__x86_64__)
 extern const bnmf_kernels bnmf_avx512_kernels;
+extern const bnmf_euclid_kernels bnmf_euclid_avx512_kernels;
 #endif
 
 #endif

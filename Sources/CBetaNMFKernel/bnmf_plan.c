@@ -10,8 +10,6 @@
 #include <xmmintrin.h>
 #endif
 
-static size_t round_up(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
-
 /// Carves 64-byte-aligned pieces out of one allocation.
 typedef struct { char *base; size_t used; } carver;
 static void *carve(carver *c, size_t bytes) {
@@ -19,6 +17,12 @@ static void *carve(carver *c, size_t bytes) {
     c->used += round_up(bytes, 64);
     return p;
 }
+
+#if defined(__x86_64__)
+#define EUCLID_AVX512 &bnmf_euclid_avx512_kernels
+#else
+#define EUCLID_AVX512 &bnmf_euclid_portable_kernels
+#endif
 
 static const bnmf_kernels *kernels_for(bnmf_isa *isa) {
 #if defined(__x86_64__)
@@ -42,14 +46,20 @@ bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double
     if (beta == 1) kind = BNMF_KL;
     else if (beta == 0.5) kind = BNMF_HALF;
     else if (beta == 0) kind = BNMF_IS;
+    else if (beta == 2) kind = BNMF_EUCLID;
     else return NULL;
     const int tiles = (bins + BNMF_LANES - 1) / BNMF_LANES;
     const int kpad = (int)round_up((size_t)(components > 0 ? components : 1), BNMF_LANES);
+    const int euclid = kind == BNMF_EUCLID;
+    // β: htile, hrow, column sums. Euclidean: G, H rows in double.
+    const size_t sizes[3] = {
+        euclid ? sizeof(float) * (size_t)components * kpad : sizeof(float) * (size_t)tiles * components * BNMF_LANES,
+        euclid ? sizeof(double) * (size_t)bins * kpad : sizeof(float) * (size_t)bins * kpad,
+        euclid ? 0 : sizeof(double) * (size_t)kpad,
+    };
     carver c = {0};
     carve(&c, sizeof(bnmf_plan));
-    carve(&c, sizeof(float) * (size_t)tiles * components * BNMF_LANES);
-    carve(&c, sizeof(float) * (size_t)bins * kpad);
-    carve(&c, sizeof(double) * (size_t)kpad);
+    for (int i = 0; i < 3; i++) carve(&c, sizes[i]);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
     memset(memory, 0, c.used);
@@ -65,11 +75,41 @@ bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double
     plan->kind = kind;
     plan->epsf = (float)epsilon;
     plan->eps = epsilon;
-    plan->htile = carve(&c, sizeof(float) * (size_t)tiles * components * BNMF_LANES);
-    plan->hrow = carve(&c, sizeof(float) * (size_t)bins * kpad);
-    plan->column_sums = carve(&c, sizeof(double) * (size_t)kpad);
     plan->kernels = kernels_for(&isa);
+    plan->euclid = isa == BNMF_ISA_PORTABLE ? &bnmf_euclid_portable_kernels : EUCLID_AVX512;
     plan->isa = isa;
+    if (euclid) {
+        plan->gram = carve(&c, sizes[0]);
+        plan->hrow_d = carve(&c, sizes[1]);
+        for (int f = 0; f < bins; f++) {
+            for (int k = 0; k < components; k++) plan->hrow_d[(size_t)f * kpad + k] = basis[(size_t)k * bins + f];
+        }
+        // Row a of G = HᵀH is Hᵀ (column a of H): the Hᵀv pass with the columns as frames (double,
+        // f in order; G[a][b] and G[b][a] are the same products in the same order, so G is
+        // symmetric). Scratch: G in double [slots][kpad] and norms [slots], the columns, a zero one.
+        const int slots = (int)round_up((size_t)components, BNMF_EUCLID_BLOCK);
+        carver t = {0};
+        carve(&t, sizeof(double) * (size_t)slots * (kpad + 1));
+        carve(&t, sizeof(float *) * (size_t)slots);
+        carve(&t, sizeof(float) * (size_t)bins);
+        void *scratch = NULL;
+        if (posix_memalign(&scratch, 64, t.used) != 0) { free(memory); return NULL; }
+        memset(scratch, 0, t.used);
+        t = (carver){ scratch, 0 };
+        double *gram = carve(&t, sizeof(double) * (size_t)slots * (kpad + 1));
+        const float **columns = carve(&t, sizeof(float *) * (size_t)slots);
+        const float *zeros = carve(&t, sizeof(float) * (size_t)bins);
+        for (int a = 0; a < slots; a++) columns[a] = a < components ? basis + (size_t)a * bins : zeros;
+        plan->euclid->project(plan, columns, slots, gram, gram + (size_t)slots * kpad);
+        for (int a = 0; a < components; a++) {
+            for (int b = 0; b < components; b++) plan->gram[(size_t)a * kpad + b] = (float)gram[(size_t)a * kpad + b];
+        }
+        free(scratch);
+        return plan;
+    }
+    plan->htile = carve(&c, sizes[0]);
+    plan->hrow = carve(&c, sizes[1]);
+    plan->column_sums = carve(&c, sizes[2]);
     for (int f = 0; f < bins; f++) {
         const int tile = f / BNMF_LANES, lane = f % BNMF_LANES;
         for (int k = 0; k < components; k++) {
@@ -90,13 +130,23 @@ int bnmf_plan_group(const bnmf_plan *plan) { return plan->group; }
 
 bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
     const size_t G = (size_t)plan->group, Kp = (size_t)plan->kpad, Fp = plan->fpad;
+    // β: num, den [G][Kp] float, wa, wb, root [G][Fp] float. Euclidean: gu [G][Kp] float,
+    // proj [G][Kp] double, norm [G] double.
+    const int euclid = plan->kind == BNMF_EUCLID;
+    const size_t sizes[5] = {
+        sizeof(float) * G * Kp,
+        euclid ? sizeof(double) * G * Kp : sizeof(float) * G * Kp,
+        euclid ? sizeof(double) * G : sizeof(float) * G * Fp,
+        euclid ? 0 : sizeof(float) * G * Fp,
+        euclid ? 0 : sizeof(float) * G * Fp,
+    };
     carver c = {0};
     carve(&c, sizeof(bnmf_workspace));
     carve(&c, sizeof(float *) * G);
     carve(&c, sizeof(float) * Fp);
     carve(&c, sizeof(double) * G * Kp);
-    for (int i = 0; i < 3; i++) carve(&c, sizeof(float) * G * Kp);
-    for (int i = 0; i < 3; i++) carve(&c, sizeof(float) * G * Fp);
+    carve(&c, sizeof(float) * G * Kp);
+    for (int i = 0; i < 5; i++) carve(&c, sizes[i]);
     for (int i = 0; i < 2; i++) carve(&c, sizeof(double) * G);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
@@ -108,24 +158,23 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
     ws->zeros = carve(&c, sizeof(float) * Fp);
     ws->u = carve(&c, sizeof(double) * G * Kp);
     ws->uf = carve(&c, sizeof(float) * G * Kp);
-    ws->num = carve(&c, sizeof(float) * G * Kp);
-    ws->den = carve(&c, sizeof(float) * G * Kp);
-    ws->wa = carve(&c, sizeof(float) * G * Fp);
-    ws->wb = carve(&c, sizeof(float) * G * Fp);
-    ws->root = carve(&c, sizeof(float) * G * Fp);
+    if (euclid) {
+        ws->gu = carve(&c, sizes[0]);
+        ws->proj = carve(&c, sizes[1]);
+        ws->norm = carve(&c, sizes[2]);
+    } else {
+        ws->num = carve(&c, sizes[0]);
+        ws->den = carve(&c, sizes[1]);
+        ws->wa = carve(&c, sizes[2]);
+        ws->wb = carve(&c, sizes[3]);
+        ws->root = carve(&c, sizes[4]);
+    }
     ws->constant = carve(&c, sizeof(double) * G);
     ws->cost = carve(&c, sizeof(double) * G);
     return ws;
 }
 
 void bnmf_workspace_destroy(bnmf_workspace *workspace) { if (workspace) free(workspace->allocation); }
-
-/// The float copy of an activation that Λ is summed from; values below the smallest normal
-/// float (whose share of Λ ≥ ε is far below its rounding) are 0, so no subnormal enters the loops.
-static inline float activation_float(double u) {
-    const float x = (float)u;
-    return x >= FLT_MIN ? x : 0.0f;
-}
 
 /// u_k ← u_k · num_k / (den_k + ε) in double for every slot (den = Σ_f H[f,k] for KL).
 static void update_activations(const bnmf_plan *plan, bnmf_workspace *ws, int slots) {
@@ -149,6 +198,11 @@ void bnmf_run(const bnmf_plan *plan, bnmf_workspace *ws, int frames, const float
     const int F = plan->bins, K = plan->components, G = plan->group;
     const size_t Kp = (size_t)plan->kpad;
     const bnmf_kernels *kernels = plan->kernels;
+    if (plan->kind == BNMF_EUCLID) {
+        bnmf_euclid_run_magnitudes(plan, ws, frames, magnitudes, activations_in, activations_out, iterations, final_cost,
+                                   costs, cost_stride);
+        return;
+    }
 #if defined(__x86_64__)
     // Subnormals take a slow microcode path and change nothing that can be heard.
     const unsigned int mxcsr = _mm_getcsr();

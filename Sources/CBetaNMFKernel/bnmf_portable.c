@@ -26,6 +26,8 @@ static void prepare(const bnmf_plan *plan, bnmf_workspace *ws, int slots) {
             case BNMF_HALF:
                 root[f] = sqrtf(v[f]);
                 break;
+            case BNMF_EUCLID:  // (bnmf_euclid_portable.c)
+                break;
             }
         }
         ws->constant[j] = constant;
@@ -74,6 +76,8 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
                     cost += (double)(y + eps) / (double)x + log((double)x);
                     break;
                 }
+                case BNMF_EUCLID:  // (bnmf_euclid_portable.c)
+                    break;
                 }
             }
         }

@@ -1,5 +1,5 @@
-// Fixed-basis β-divergence NMF (KL β = 1, β = ½, Itakura–Saito β = 0) for groups of frames
-// (see BetaNMFKernel.swift).
+// Fixed-basis β-divergence NMF (Euclidean β = 2, KL β = 1, β = ½, Itakura–Saito β = 0) for
+// groups of frames (see BetaNMFKernel.swift).
 //
 // Per frame with magnitudes v [bins], activations u [K] and the model Λ_f = ε + Σ_k H[f,k] u_k,
 // one iteration is the multiplicative update
@@ -16,6 +16,15 @@
 // Frames are run in groups of `group` frames that share every load of H; a frame's arithmetic
 // never depends on the other frames, on its position in the group, on the group size or on
 // the thread that runs it, so callers may split frames freely and get bit-identical results.
+// Euclidean (β = 2) runs on G = HᵀH (K × K, computed in double at plan time, stored as float)
+// and per frame b = Hᵀv, n = ‖v‖² (double, f in order, computed once per frame):
+//
+//     euclid: u ← u ⊙ b / (G u + ε),   cost ½ max(0, n − 2 uᵀb + uᵀ G u)
+//
+// with G u in float32 (b in order; ≈ K² multiply-adds per frame and iteration, no pass over the
+// bins) and the update, the costs and the activations between iterations in double. Frames run
+// in blocks of 4 with all iterations of a block back to back (G stays in L1).
+//
 // The plan is read-only after creation and may be shared by threads; each thread needs its own
 // workspace.
 #ifndef CBETANMFKERNEL_H
@@ -40,10 +49,11 @@ typedef struct bnmf_plan bnmf_plan;
 typedef struct bnmf_workspace bnmf_workspace;
 
 /// A plan for `basis` `[bins × components]`, column-major float (each template contiguous),
-/// `beta` 0, 0.5 or 1 (anything else returns NULL), `epsilon` ε (NumericalGuards.epsilon),
+/// `beta` 0, 0.5, 1 or 2 (anything else returns NULL), `epsilon` ε (NumericalGuards.epsilon),
 /// `group` frames sharing the loads of H (rounded up to a multiple of 8, at most 64; ≤ 0 chooses 8).
 /// `isa` BNMF_ISA_AVX512 falls back to portable when the CPU lacks AVX-512.
-/// Returns NULL when memory is short. Memory: ≈ 8·K·F bytes.
+/// Returns NULL when memory is short. Memory: ≈ 8·K·F bytes (β = 2: 8·kpad·(F + K), kpad = K
+/// rounded up to 16; making it costs ≈ K²·F/2 multiply-adds for G).
 bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double beta, double epsilon,
                             int group, bnmf_isa isa);
 void bnmf_plan_destroy(bnmf_plan *plan);
@@ -52,7 +62,8 @@ bnmf_isa bnmf_plan_isa(const bnmf_plan *plan);
 /// Frames per group (a multiple of 8).
 int bnmf_plan_group(const bnmf_plan *plan);
 
-/// Scratch for one thread using `plan`. Returns NULL when memory is short.
+/// Scratch for one thread using `plan` (β = 2: ≈ group · 28·kpad bytes). Returns NULL when memory
+/// is short.
 bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan);
 void bnmf_workspace_destroy(bnmf_workspace *workspace);
 
@@ -68,10 +79,25 @@ void bnmf_workspace_destroy(bnmf_workspace *workspace);
 /// call with n iterations equals n calls with 1 iteration each (without `final_cost`) followed
 /// by one with 0 iterations.
 /// Time ≈ frames · (3·iterations + final_cost) · K · F multiply-adds (2·iterations for KL);
-/// no allocation.
+/// no allocation. For β = 2: bnmf_euclid_project then bnmf_euclid_run per group, time ≈
+/// frames · (K·F + (iterations + final_cost) · K²) multiply-adds.
 void bnmf_run(const bnmf_plan *plan, bnmf_workspace *workspace, int frames, const float *magnitudes,
               const double *activations_in, double *activations_out, int iterations, int final_cost,
               double *costs, size_t cost_stride);
+
+/// β = 2 only (other plans: does nothing): `projections` `[frames][components]` receives Hᵀv and
+/// `norms` `[frames]` ‖v‖² of `magnitudes` `[frames][bins]` (double, each sum over f in order;
+/// bit-identical to what bnmf_run computes). Time ≈ frames · K · F multiply-adds.
+void bnmf_euclid_project(const bnmf_plan *plan, bnmf_workspace *workspace, int frames, const float *magnitudes,
+                         double *projections, double *norms);
+
+/// β = 2 only (other plans: does nothing): bnmf_run from the frames' Hᵀv and ‖v‖² (as
+/// bnmf_euclid_project gives them) instead of their magnitudes; bit-identical to bnmf_run, so a
+/// driver can project once and then run one iteration at a time. Time ≈ frames ·
+/// (iterations + final_cost) · K² multiply-adds.
+void bnmf_euclid_run(const bnmf_plan *plan, bnmf_workspace *workspace, int frames, const double *projections,
+                     const double *norms, const double *activations_in, double *activations_out, int iterations,
+                     int final_cost, double *costs, size_t cost_stride);
 
 #ifdef __cplusplus
 }

@@ -72,8 +72,10 @@ public struct NMFResult: Sendable {
 ///
 /// The basis is never modified. Frames are independent given `H`, so they are split over
 /// threads; every sum has a fixed order, so results do not depend on the thread count or on
-/// how the frames are split into blocks. Euclidean arithmetic is in Double; the β-divergences
-/// run in `BetaNMFKernel` (model and sums over bins in Float, updates and costs in Double).
+/// how the frames are split into blocks. All divergences run in the C kernel `BetaNMFKernel`:
+/// Euclidean with `HᵀV`, `‖V‖²` (Double) and `HᵀH` once, `HᵀH U` in Float and updates and costs
+/// in Double; the β-divergences with the model and the sums over bins in Float, updates and
+/// costs in Double. (The former Swift passes are `NMFReferencePass`, the tests' reference.)
 public struct NMF: Sendable {
     /// The settings.
     public var configuration: NMFConfiguration
@@ -85,12 +87,13 @@ public struct NMF: Sendable {
 
     /// Decomposes `magnitudes` `V` `[bins × frames]` ≈ `basis` `H` `[bins × K]` · `U` `[K × frames]`.
     ///
-    /// Euclidean runs on `HᵀH` and `HᵀV` (Double); KL, β = ½ and Itakura–Saito run in the C
-    /// kernel `BetaNMFKernel` (≈ 3·K·F multiply-adds per frame and iteration, AVX-512 where the
-    /// CPU has it): with only `maximumIterations` in the stopping rule, groups of frames run all
-    /// their iterations at once (and `progress` is called when all frames are done); with a cost
-    /// threshold or tolerance, every iteration runs over all frames before the rule looks at the
-    /// total cost. Both give bit-identical results for the same number of iterations.
+    /// Runs in the C kernel `BetaNMFKernel` (AVX-512 where the CPU has it): Euclidean costs K·F
+    /// multiply-adds per frame once (HᵀV) and K² per frame and iteration (HᵀH U); KL, β = ½ and
+    /// Itakura–Saito ≈ 3·K·F per frame and iteration. With only `maximumIterations` in the
+    /// stopping rule, groups of frames run all their iterations at once (and `progress` is called
+    /// when all frames are done); with a cost threshold or tolerance, every iteration runs over
+    /// all frames before the rule looks at the total cost. Both give bit-identical results for
+    /// the same number of iterations.
     /// - Parameters:
     ///   - initialActivations: `U0` `[K × frames]`, finite and ≥ 0.
     ///   - progress: called after each iteration, in order.
@@ -101,127 +104,8 @@ public struct NMF: Sendable {
         precondition(magnitudes.rows == basis.rows, "bins differ")
         precondition(initialActivations.rows == basis.columns && initialActivations.columns == magnitudes.columns, "U0 shape")
         let threads = max(1, min(configuration.threadCount, magnitudes.columns))
-        guard configuration.divergence == .euclidean else {
-            let kernel = BetaNMFKernel(basis: basis, divergence: configuration.divergence)
-            return try kernel.decompose(magnitudes: magnitudes, initialActivations: initialActivations,
-                                        stopping: configuration.stopping, threads: threads, progress: progress)
-        }
-        let problem = NMFProblem(v: magnitudes, h: basis, threads: threads)
-        return try Self.iterate(initialActivations: initialActivations, stopping: configuration.stopping, progress: progress, pass: problem.pass)
-    }
-
-    /// The iteration loop around a fused pass `pass(U) = (cost of U summed in frame order, each
-    /// frame's cost, updated U)` over `[K × frames]` Double activations: `initialCost` is the cost
-    /// of `U0`, `cost[i]` that of the iterate after i + 1 updates, which is the one returned.
-    static func iterate(initialActivations: RealMatrix, stopping rule: StoppingRule, progress: ((IterationProgress) -> Void)?,
-                        pass: ([Double]) -> (cost: Double, frameCosts: [Double], updated: [Double])) throws -> NMFResult {
-        var u = initialActivations.values.map(Double.init)
-        let (initialCost, _, first) = pass(u)
-        var next = first
-        var costs: [Double] = []
-        var frameCosts: [Double] = []
-        while true {
-            let current = next
-            let (cost, perFrame, following) = pass(current)
-            guard cost.isFinite else {
-                throw ComplexNMFError.numericalFailure(reason: "NMF cost became \(cost) at iteration \(costs.count + 1)")
-            }
-            u = current
-            next = following
-            costs.append(cost)
-            frameCosts += perFrame
-            progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
-            if rule.shouldStop(costs: costs) { break }
-        }
-        let activations = RealMatrix(rows: initialActivations.rows, columns: initialActivations.columns, values: u.map(Float.init))
-        return NMFResult(activations: activations, cost: costs, initialCost: initialCost, frameCosts: frameCosts)
-    }
-}
-
-/// The precomputed quantities of one Euclidean NMF problem and its fused pass (the β-divergences
-/// run in `BetaNMFKernel`; their former Swift pass is `NMFReferencePass`).
-struct NMFProblem {
-    let bins: Int, components: Int, frames: Int
-    let threads: Int
-    /// `H` row-major `[bins][components]` in Double (a bin's components contiguous).
-    let hRows: [Double]
-    /// `V` column-major `[bins × frames]` in Double.
-    let v: [Double]
-    /// `HᵀV` `[K × frames]`, `HᵀH` `[K × K]`, `‖V‖²` per frame.
-    let htv: [Double], hth: [Double], vNorms: [Double]
-
-    init(v: RealMatrix, h: RealMatrix, threads: Int) {
-        bins = v.rows; components = h.columns; frames = v.columns
-        self.threads = max(1, min(threads, frames))
-        var rows = [Double](repeating: 0, count: bins * components)
-        for k in 0..<components { for f in 0..<bins { rows[f * components + k] = Double(h[f, k]) } }
-        hRows = rows
-        self.v = v.values.map(Double.init)
-        do {
-            let (bins, components, frames) = (bins, components, frames)
-            var gram = [Double](repeating: 0, count: components * components)
-            for f in 0..<bins {
-                for a in 0..<components {
-                    let ha = rows[f * components + a]
-                    if ha == 0 { continue }
-                    for b in 0..<components { gram[a * components + b] += ha * rows[f * components + b] }
-                }
-            }
-            hth = gram
-            var projected = [Double](repeating: 0, count: components * frames)
-            var norms = [Double](repeating: 0, count: frames)
-            let values = self.v
-            let workers = self.threads
-            projected.withUnsafeMutableBufferPointer { out in
-                norms.withUnsafeMutableBufferPointer { normsOut in
-                    let chunk = (frames + workers - 1) / workers
-                    runWorkers(workers) { worker in
-                        for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
-                            var norm = 0.0
-                            for f in 0..<bins {
-                                let x = values[t * bins + f]
-                                norm += x * x
-                                if x == 0 { continue }
-                                for k in 0..<components { out[t * components + k] += rows[f * components + k] * x }
-                            }
-                            normsOut[t] = norm
-                        }
-                    }
-                }
-            }
-            htv = projected
-            vNorms = norms
-        }
-    }
-
-    /// The cost `½‖v − Hu‖²` of `u` `[K × frames]` per frame and the multiplicatively updated
-    /// activations, in one pass over the frames.
-    func pass(_ u: [Double]) -> (cost: Double, frameCosts: [Double], updated: [Double]) {
-        let eps = NumericalGuards.epsilon
-        var updated = [Double](repeating: 0, count: u.count)
-        var frameCosts = [Double](repeating: 0, count: frames)
-        let chunk = (frames + threads - 1) / threads
-        let (components, frames) = (components, frames)
-        updated.withUnsafeMutableBufferPointer { out in
-            frameCosts.withUnsafeMutableBufferPointer { costs in
-                runWorkers(threads) { worker in
-                    for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
-                        let ut = t * components
-                        // ½‖v − Hu‖² = ½(‖v‖² − 2 uᵀHᵀv + uᵀHᵀH u), with HᵀH u the update's denominator.
-                        var cross = 0.0, quadratic = 0.0
-                        for a in 0..<components {
-                            var gu = 0.0
-                            for b in 0..<components { gu += hth[a * components + b] * u[ut + b] }
-                            cross += u[ut + a] * htv[ut + a]
-                            quadratic += u[ut + a] * gu
-                            out[ut + a] = u[ut + a] * htv[ut + a] / (gu + eps)
-                        }
-                        costs[t] = 0.5 * max(0, vNorms[t] - 2 * cross + quadratic)
-                    }
-                }
-            }
-        }
-        // Frame costs summed in frame order: independent of the thread split.
-        return (frameCosts.reduce(0, +), frameCosts, updated)
+        let kernel = BetaNMFKernel(basis: basis, divergence: configuration.divergence)
+        return try kernel.decompose(magnitudes: magnitudes, initialActivations: initialActivations,
+                                    stopping: configuration.stopping, threads: threads, progress: progress)
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
-/// The plain-Swift β-divergence pass (KL, β = ½, Itakura–Saito) that `NMF` ran before
-/// `BetaNMFKernel`: Float axpy loops over contiguous memory (≈ 1–4 G multiply-adds/s per core),
-/// costs and updates in Double, with exact `1/√Λ` and `log`. Kept as the tests' reference for
-/// the kernel; not used by the library.
+/// The plain-Swift passes that `NMF` ran before `BetaNMFKernel`, kept as the tests' reference
+/// for the kernel; not used by the library. Euclidean is `NMFProblem` (all Double); the
+/// β-divergence pass (KL, β = ½, Itakura–Saito) below is Float axpy loops over contiguous memory
+/// (≈ 1–4 G multiply-adds/s per core), costs and updates in Double, with exact `1/√Λ` and `log`.
 ///
 ///     kl:     U ← U ⊙ Hᵀ(V / (Λ+ε)) / (Hᵀ1 + ε)            Λ = H U
 ///     is:     U ← U ⊙ Hᵀ(V (Λ+ε)⁻²) / (Hᵀ(Λ+ε)⁻¹ + ε)
@@ -18,7 +18,7 @@ struct NMFReferencePass {
     let hColumnsF: [Float], hRowsF: [Float], vF: [Float]
 
     /// The pass for magnitudes `v` `[bins × frames]` and basis `h` `[bins × K]`; `divergence` is
-    /// not `.euclidean`.
+    /// not `.euclidean` (whose pass is `NMFProblem`).
     init(v: RealMatrix, h: RealMatrix, divergence: Divergence, threads: Int) {
         precondition(divergence != .euclidean, "the Euclidean pass uses HᵀH (NMFProblem)")
         bins = v.rows; components = h.columns; frames = v.columns
@@ -34,12 +34,44 @@ struct NMFReferencePass {
         columnSums = sums
     }
 
-    /// The whole former `NMF.decompose` for a β-divergence: the same `NMFResult` semantics.
+    /// The whole former `NMF.decompose` (any divergence): the same `NMFResult` semantics.
     static func decompose(magnitudes: RealMatrix, basis: RealMatrix, initialActivations: RealMatrix,
                           configuration: NMFConfiguration) throws -> NMFResult {
         try configuration.stopping.validate()
-        let pass = NMFReferencePass(v: magnitudes, h: basis, divergence: configuration.divergence, threads: configuration.threadCount)
-        return try NMF.iterate(initialActivations: initialActivations, stopping: configuration.stopping, progress: nil, pass: pass.pass)
+        let threads = max(1, min(configuration.threadCount, magnitudes.columns))
+        if configuration.divergence == .euclidean {
+            let problem = NMFProblem(v: magnitudes, h: basis, threads: threads)
+            return try iterate(initialActivations: initialActivations, stopping: configuration.stopping, progress: nil, pass: problem.pass)
+        }
+        let pass = NMFReferencePass(v: magnitudes, h: basis, divergence: configuration.divergence, threads: threads)
+        return try iterate(initialActivations: initialActivations, stopping: configuration.stopping, progress: nil, pass: pass.pass)
+    }
+
+    /// The iteration loop around a fused pass `pass(U) = (cost of U summed in frame order, each
+    /// frame's cost, updated U)` over `[K × frames]` Double activations: `initialCost` is the cost
+    /// of `U0`, `cost[i]` that of the iterate after i + 1 updates, which is the one returned.
+    static func iterate(initialActivations: RealMatrix, stopping rule: StoppingRule, progress: ((IterationProgress) -> Void)?,
+                        pass: ([Double]) -> (cost: Double, frameCosts: [Double], updated: [Double])) throws -> NMFResult {
+        var u = initialActivations.values.map(Double.init)
+        let (initialCost, _, first) = pass(u)
+        var next = first
+        var costs: [Double] = []
+        var frameCosts: [Double] = []
+        while true {
+            let current = next
+            let (cost, perFrame, following) = pass(current)
+            guard cost.isFinite else {
+                throw ComplexNMFError.numericalFailure(reason: "NMF cost became \(cost) at iteration \(costs.count + 1)")
+            }
+            u = current
+            next = following
+            costs.append(cost)
+            frameCosts += perFrame
+            progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
+            if rule.shouldStop(costs: costs) { break }
+        }
+        let activations = RealMatrix(rows: initialActivations.rows, columns: initialActivations.columns, values: u.map(Float.init))
+        return NMFResult(activations: activations, cost: costs, initialCost: initialCost, frameCosts: frameCosts)
     }
 
     /// Frames processed together by the β-divergence pass, so that each template is read once
@@ -154,6 +186,96 @@ struct NMFReferencePass {
                             divergenceFrames(first: t, count: count, u: uPointer, out: out.baseAddress!, costs: costs.baseAddress!, scratch: scratch)
                             t += count
                         }
+                    }
+                }
+            }
+        }
+        // Frame costs summed in frame order: independent of the thread split.
+        return (frameCosts.reduce(0, +), frameCosts, updated)
+    }
+}
+
+/// The Euclidean reference: the precomputed quantities of one Euclidean NMF problem and its
+/// fused pass, all in Double (what `NMF` ran before `BetaNMFKernel` took Euclidean over):
+///
+///     U ← U ⊙ (HᵀV) / (HᵀH U + ε),   cost ½ max(0, ‖v‖² − 2 uᵀHᵀv + uᵀHᵀH u) per frame
+struct NMFProblem {
+    let bins: Int, components: Int, frames: Int
+    let threads: Int
+    /// `H` row-major `[bins][components]` in Double (a bin's components contiguous).
+    let hRows: [Double]
+    /// `V` column-major `[bins × frames]` in Double.
+    let v: [Double]
+    /// `HᵀV` `[K × frames]`, `HᵀH` `[K × K]`, `‖V‖²` per frame.
+    let htv: [Double], hth: [Double], vNorms: [Double]
+
+    init(v: RealMatrix, h: RealMatrix, threads: Int) {
+        bins = v.rows; components = h.columns; frames = v.columns
+        self.threads = max(1, min(threads, frames))
+        var rows = [Double](repeating: 0, count: bins * components)
+        for k in 0..<components { for f in 0..<bins { rows[f * components + k] = Double(h[f, k]) } }
+        hRows = rows
+        self.v = v.values.map(Double.init)
+        do {
+            let (bins, components, frames) = (bins, components, frames)
+            var gram = [Double](repeating: 0, count: components * components)
+            for f in 0..<bins {
+                for a in 0..<components {
+                    let ha = rows[f * components + a]
+                    if ha == 0 { continue }
+                    for b in 0..<components { gram[a * components + b] += ha * rows[f * components + b] }
+                }
+            }
+            hth = gram
+            var projected = [Double](repeating: 0, count: components * frames)
+            var norms = [Double](repeating: 0, count: frames)
+            let values = self.v
+            let workers = self.threads
+            projected.withUnsafeMutableBufferPointer { out in
+                norms.withUnsafeMutableBufferPointer { normsOut in
+                    let chunk = (frames + workers - 1) / workers
+                    runWorkers(workers) { worker in
+                        for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
+                            var norm = 0.0
+                            for f in 0..<bins {
+                                let x = values[t * bins + f]
+                                norm += x * x
+                                if x == 0 { continue }
+                                for k in 0..<components { out[t * components + k] += rows[f * components + k] * x }
+                            }
+                            normsOut[t] = norm
+                        }
+                    }
+                }
+            }
+            htv = projected
+            vNorms = norms
+        }
+    }
+
+    /// The cost `½‖v − Hu‖²` of `u` `[K × frames]` per frame and the multiplicatively updated
+    /// activations, in one pass over the frames.
+    func pass(_ u: [Double]) -> (cost: Double, frameCosts: [Double], updated: [Double]) {
+        let eps = NumericalGuards.epsilon
+        var updated = [Double](repeating: 0, count: u.count)
+        var frameCosts = [Double](repeating: 0, count: frames)
+        let chunk = (frames + threads - 1) / threads
+        let (components, frames) = (components, frames)
+        updated.withUnsafeMutableBufferPointer { out in
+            frameCosts.withUnsafeMutableBufferPointer { costs in
+                runWorkers(threads) { worker in
+                    for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
+                        let ut = t * components
+                        // ½‖v − Hu‖² = ½(‖v‖² − 2 uᵀHᵀv + uᵀHᵀH u), with HᵀH u the update's denominator.
+                        var cross = 0.0, quadratic = 0.0
+                        for a in 0..<components {
+                            var gu = 0.0
+                            for b in 0..<components { gu += hth[a * components + b] * u[ut + b] }
+                            cross += u[ut + a] * htv[ut + a]
+                            quadratic += u[ut + a] * gu
+                            out[ut + a] = u[ut + a] * htv[ut + a] / (gu + eps)
+                        }
+                        costs[t] = 0.5 * max(0, vNorms[t] - 2 * cross + quadratic)
                     }
                 }
             }

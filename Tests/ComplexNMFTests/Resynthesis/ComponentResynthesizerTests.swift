@@ -78,10 +78,10 @@ import Testing
 
     @Test(arguments: ComponentSignal.allCases)
     func modelsTooSmallForAFloatReciprocalShareEqually(signal: ComponentSignal) {
-        // S ≈ 1e-42 in every bin: 1/S overflows Float. Shares must stay finite and sum to 1.
+        // S ≈ 1e-41 in every bin: 1/S overflows Float. Shares must stay finite and sum to 1.
         let (h, y, original, p) = Self.block(seed: 3)
         var u = original
-        for i in 0..<u.values.count { u.values[i] = 1e-42 }
+        for i in 0..<u.values.count { u.values[i] = Float.leastNormalMagnitude * 0x1p-10 }  // ≈ 1e-41
         let resynthesizer = ComponentResynthesizer(basis: h, groups: OutputGroups(labels: (0..<Self.components).map { "n\($0)" }), signal: signal)
         let outputs = resynthesizer.outputs(spectrogram: y, activations: u, phases: p)
         #expect(outputs.allSatisfy { $0.values.allSatisfy(\.isFinite) })

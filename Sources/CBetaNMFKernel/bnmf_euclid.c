@@ -1,0 +1,122 @@
+// Group driver of the Euclidean fixed-basis NMF kernel (β = 2; see CBetaNMFKernel.h).
+//
+// Per frame, with b = Hᵀv and n = ‖v‖² computed once (double, f in order) and G = HᵀH:
+//
+//     g = G u                                   (float, b in order: the K × K × frames GEMM)
+//     cost(u) = ½ max(0, n − 2 uᵀb + uᵀg)      (double)
+//     u ← u ⊙ b / (g + ε)                       (double)
+//
+// Frames run in register blocks of BNMF_EUCLID_BLOCK, all iterations of a block back to back,
+// so that G (K·kpad floats, 34 KB for K = 88) stays in L1 and the block's activations in L1 or
+// registers; nothing of a frame's arithmetic depends on the other frames of its block or group.
+#include "bnmf_internal.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#define FLUSH_SUBNORMALS() const unsigned int mxcsr = _mm_getcsr(); _mm_setcsr(mxcsr | 0x8040)  // FTZ | DAZ
+#define RESTORE_SUBNORMALS() _mm_setcsr(mxcsr)
+#else
+#define FLUSH_SUBNORMALS() do {} while (0)
+#define RESTORE_SUBNORMALS() do {} while (0)
+#endif
+
+/// Points the first `slots` slots at frames `first …` of `magnitudes` (the zero frame beyond
+/// `count`).
+static void point_at_frames(const bnmf_plan *plan, bnmf_workspace *ws, const float *magnitudes, int count, int slots) {
+    for (int j = 0; j < slots; j++) ws->v[j] = j < count ? magnitudes + (size_t)j * plan->bins : ws->zeros;
+}
+
+/// Runs `iterations` updates of the `count` frames whose Hᵀv / ‖v‖² are in ws->proj / ws->norm
+/// (zero in the `slots − count` padding slots), from `activations_in` to `activations_out`
+/// (`[count][K]`), writing costs[i · cost_stride + j].
+static void iterate_group(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots, const double *activations_in,
+                          double *activations_out, int iterations, int final_cost, double *costs, size_t cost_stride) {
+    const int K = plan->components;
+    const size_t Kp = (size_t)plan->kpad;
+    const bnmf_euclid_kernels *kernels = plan->euclid;
+    for (int j = 0; j < slots; j++) {
+        double *u = ws->u + j * Kp;
+        float *uf = ws->uf + j * Kp;
+        memset(u, 0, sizeof(double) * Kp);
+        memset(uf, 0, sizeof(float) * Kp);
+        if (j < count) {
+            for (int k = 0; k < K; k++) {
+                u[k] = activations_in[(size_t)j * K + k];
+                uf[k] = activation_float(u[k]);
+            }
+        }
+    }
+    for (int j0 = 0; j0 < slots; j0 += BNMF_EUCLID_BLOCK) {
+        const int last = count - j0 < BNMF_EUCLID_BLOCK ? count - j0 : BNMF_EUCLID_BLOCK;
+        for (int i = 0; i < iterations + (final_cost != 0); i++) {
+            kernels->gram(plan, ws, j0);
+            kernels->step(plan, ws, j0, i < iterations);
+            for (int j = 0; j < last; j++) costs[(size_t)i * cost_stride + j0 + j] = ws->cost[j0 + j];
+        }
+    }
+    for (int j = 0; j < count; j++) {
+        for (int k = 0; k < K; k++) activations_out[(size_t)j * K + k] = ws->u[j * Kp + k];
+    }
+}
+
+void bnmf_euclid_run_magnitudes(const bnmf_plan *plan, bnmf_workspace *ws, int frames, const float *magnitudes,
+                                const double *activations_in, double *activations_out, int iterations, int final_cost,
+                                double *costs, size_t cost_stride) {
+    const int F = plan->bins, K = plan->components, G = plan->group;
+    FLUSH_SUBNORMALS();
+    for (int first = 0; first < frames; first += G) {
+        const int count = frames - first < G ? frames - first : G;
+        const int slots = (int)round_up((size_t)count, BNMF_EUCLID_BLOCK);
+        point_at_frames(plan, ws, magnitudes + (size_t)first * F, count, slots);
+        plan->euclid->project(plan, (const float *const *)ws->v, slots, ws->proj, ws->norm);
+        iterate_group(plan, ws, count, slots, activations_in + (size_t)first * K, activations_out + (size_t)first * K,
+                      iterations, final_cost, costs + first, cost_stride);
+    }
+    RESTORE_SUBNORMALS();
+}
+
+void bnmf_euclid_project(const bnmf_plan *plan, bnmf_workspace *ws, int frames, const float *magnitudes,
+                         double *projections, double *norms) {
+    if (plan->kind != BNMF_EUCLID) return;
+    const int F = plan->bins, K = plan->components, G = plan->group;
+    const size_t Kp = (size_t)plan->kpad;
+    FLUSH_SUBNORMALS();
+    for (int first = 0; first < frames; first += G) {
+        const int count = frames - first < G ? frames - first : G;
+        const int slots = (int)round_up((size_t)count, BNMF_EUCLID_BLOCK);
+        point_at_frames(plan, ws, magnitudes + (size_t)first * F, count, slots);
+        plan->euclid->project(plan, (const float *const *)ws->v, slots, ws->proj, ws->norm);
+        for (int j = 0; j < count; j++) {
+            memcpy(projections + (size_t)(first + j) * K, ws->proj + j * Kp, sizeof(double) * (size_t)K);
+            norms[first + j] = ws->norm[j];
+        }
+    }
+    RESTORE_SUBNORMALS();
+}
+
+void bnmf_euclid_run(const bnmf_plan *plan, bnmf_workspace *ws, int frames, const double *projections, const double *norms,
+                     const double *activations_in, double *activations_out, int iterations, int final_cost,
+                     double *costs, size_t cost_stride) {
+    if (plan->kind != BNMF_EUCLID) return;
+    const int K = plan->components, G = plan->group;
+    const size_t Kp = (size_t)plan->kpad;
+    FLUSH_SUBNORMALS();
+    for (int first = 0; first < frames; first += G) {
+        const int count = frames - first < G ? frames - first : G;
+        const int slots = (int)round_up((size_t)count, BNMF_EUCLID_BLOCK);
+        for (int j = 0; j < slots; j++) {
+            double *proj = ws->proj + j * Kp;
+            memset(proj, 0, sizeof(double) * Kp);
+            ws->norm[j] = 0;
+            if (j < count) {
+                memcpy(proj, projections + (size_t)(first + j) * K, sizeof(double) * (size_t)K);
+                ws->norm[j] = norms[first + j];
+            }
+        }
+        iterate_group(plan, ws, count, slots, activations_in + (size_t)first * K, activations_out + (size_t)first * K,
+                      iterations, final_cost, costs + first, cost_stride);
+    }
+    RESTORE_SUBNORMALS();
+}
