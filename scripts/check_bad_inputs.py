@@ -53,6 +53,10 @@ def make_corpus(d):
     p["structured"] = f"{d}/structured.npy"; np.save(p["structured"], np.zeros(3, dtype=[("a", "<f4"), ("b", "<f4")]))
     p["int"] = f"{d}/int.npy"; np.save(p["int"], np.zeros((1025, 3), np.int32))
     p["rank3_basis"] = f"{d}/rank3.npy"; np.save(p["rank3_basis"], np.zeros((2, 1025, 3), np.float32))
+    Yn = Y.copy(); Yn[7, 4] = np.nan
+    p["nan_spec_f"] = f"{d}/nan_spec_f.npy"; np.save(p["nan_spec_f"], np.asfortranarray(Yn))
+    Yi = Y.copy(); Yi[9, 2] = complex(0, np.inf)
+    p["inf_spec_c"] = f"{d}/inf_spec_c.npy"; np.save(p["inf_spec_c"], Yi)
     p["fortran_basis"] = f"{d}/fortran_basis.npy"; np.save(p["fortran_basis"], np.asfortranarray(H))
     Hn = H.copy(); Hn[3, 1] = np.nan; p["nan_basis"] = f"{d}/nan_basis.npy"; np.save(p["nan_basis"], Hn)
     Hi = H.copy(); Hi[3, 1] = np.inf; p["inf_basis"] = f"{d}/inf_basis.npy"; np.save(p["inf_basis"], Hi)
@@ -162,6 +166,9 @@ def cases(p, out):
         ("npy structured dtype", ["nmf", p["structured"], "5", p["basis"], "-o", out], "structured"),
         ("npy int dtype", ["nmf", p["spec"], "5", p["int"], "-o", out], "dtype"),
         ("basis of wrong rank", ["nmf", p["spec"], "5", p["rank3_basis"], "-o", out], "shape"),
+        ("NaN in a Fortran-order spectrogram (resynth)", ["resynth", p["nan_spec_f"], "--sample-rate", "22050", "-o", f"{out}/r.wav"], "nan"),
+        ("Inf in a C-order spectrogram (resynth)", ["resynth", p["inf_spec_c"], "--sample-rate", "22050", "-o", f"{out}/r.wav"], "inf"),
+        ("NaN in a spectrogram (nmf)", ["nmf", p["nan_spec_f"], "5", p["basis"], "-o", out], "nan"),
         ("NaN in basis", ["complex-nmf", p["spec"], "5", p["nan_basis"], "-o", out], "nan"),
         ("Inf in basis", ["complex-nmf", p["spec"], "5", p["inf_basis"], "-o", out], "inf"),
         ("negative basis", ["nmf", p["spec"], "5", p["negative_basis"], "-o", out], "-1"),

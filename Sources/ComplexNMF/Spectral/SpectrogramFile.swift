@@ -47,6 +47,12 @@ public final class SpectrogramFile: @unchecked Sendable {
         } else {
             let array = try NPYArray.read(contentsOf: path)
             let matrices = try array.complexMatrices(path: path)
+            for (c, matrix) in matrices.enumerated() {
+                if let bad = matrix.values.firstIndex(where: { !$0.isFinite }) {
+                    throw Self.nonFinite(matrix.values[bad], bin: (bad / 2) % matrix.rows, frame: bad / 2 / matrix.rows,
+                                         channel: matrices.count > 1 ? c : nil, path: path)
+                }
+            }
             scalarType = array.scalarType
             channelCount = matrices.count
             binCount = matrices[0].rows
@@ -57,6 +63,21 @@ public final class SpectrogramFile: @unchecked Sendable {
 
     deinit {
         if case let .file(descriptor, _) = storage { close(descriptor) }
+    }
+
+    /// Whether any of `count` floats is NaN or ±Inf (exponent bits all ones); an integer
+    /// max-reduction, so the compiler vectorises it.
+    static func hasNonFinite(_ values: UnsafePointer<Float>, count: Int) -> Bool {
+        let bits = UnsafeRawPointer(values).assumingMemoryBound(to: UInt32.self)
+        var exponent: UInt32 = 0
+        for i in 0..<count { exponent = Swift.max(exponent, bits[i] & 0x7F80_0000) }
+        return exponent == 0x7F80_0000
+    }
+
+    /// The error for a NaN or Inf value (real or imaginary part) at `bin`, `frame`.
+    static func nonFinite(_ value: Float, bin: Int, frame: Int, channel: Int?, path: String) -> ComplexNMFError {
+        let position = channel.map { "[channel \($0), bin \(bin), frame \(frame)]" } ?? "[bin \(bin), frame \(frame)]"
+        return .invalidContent(path: path, reason: "element \(position) is \(value); a spectrogram must be finite")
     }
 
     /// The descriptor and header when the file is a well-formed little-endian complex64
@@ -128,6 +149,13 @@ public final class SpectrogramFile: @unchecked Sendable {
                         block[2 * j] = raw[2 * (j * channels + channel)]
                         block[2 * j + 1] = raw[2 * (j * channels + channel) + 1]
                     }
+                }
+                // NaN or Inf must never reach an output: the first one found is the error.
+                if SpectrogramFile.hasNonFinite(block, count: 2 * bins * frames.count),
+                   let bad = (0..<(2 * bins * frames.count)).first(where: { !block[$0].isFinite }) {
+                    let (bin, frame) = ((bad / 2) % bins, frames.lowerBound + bad / 2 / bins)
+                    failure.record(SpectrogramFile.nonFinite(block[bad], bin: bin, frame: frame, channel: channels > 1 ? channel : nil, path: file.path))
+                    block.update(repeating: 0, count: 2 * bins * frames.count)
                 }
                 cached = frames
             }

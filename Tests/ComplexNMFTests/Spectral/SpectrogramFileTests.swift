@@ -54,6 +54,24 @@ import Testing
         #expect(try stft.inverse(file, length: 9_000) == [expected])
     }
 
+    @Test(arguments: [(NPYScalarType.complex64, Float.nan), (.complex64, Float.infinity), (.complex128, -Float.infinity)])
+    func nonFiniteValuesAreAnErrorNamingTheElement(scalarType: NPYScalarType, value: Float) throws {
+        // complex64 is read straight from the file (frame blocks), complex128 through NPYArray.
+        let stft = try ShortTimeFourierTransform(configuration: STFTConfiguration(fftSize: 256, hopLength: 64))
+        var spectrogram = stft.forward(testNoise(count: 5_000, seed: 2))
+        spectrogram.values[2 * (60 * 129 + 17) + 1] = value  // imaginary part of bin 17, frame 60
+        let path = scratchPath("bad.npy")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try NPYArray(spectrogram, scalarType: scalarType).write(to: path)
+        do {
+            let file = try SpectrogramFile(path: path)
+            _ = try stft.inverse(file, length: 5_000, threadCount: 2)
+            Issue.record("no error")
+        } catch let error as ComplexNMFError {
+            #expect("\(error)".contains("[bin 17, frame 60]") && "\(error)".contains("bad.npy"), "\(error)")
+        }
+    }
+
     @Test func truncatedFileGivesNPYArraysError() throws {
         let path = scratchPath("short.npy")
         defer { try? FileManager.default.removeItem(atPath: path) }
