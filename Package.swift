@@ -53,6 +53,7 @@ let package = Package(
         .executableTarget(name: "fuzz-npy", dependencies: ["ComplexNMF", "FuzzSupport"], path: "Tests/Fuzz/NPYReader"),
         .executableTarget(name: "fuzz-sidecar", dependencies: ["ComplexNMF", "FuzzSupport"], path: "Tests/Fuzz/SidecarReader"),
         .executableTarget(name: "fuzz-audio", dependencies: ["ComplexNMF", "FuzzSupport"], path: "Tests/Fuzz/AudioReader"),
+        .executableTarget(name: "fuzz-spectrogram-file", dependencies: ["ComplexNMF", "FuzzSupport"], path: "Tests/Fuzz/SpectrogramFileReader"),
 
         // MARK: - C libraries from Debian -dev packages
         .systemLibrary(

@@ -25,6 +25,15 @@ import Testing
         }
     }
 
+    @Test func spectrogramFileCrashersAreRejectedCleanly() throws {
+        let transform = try ShortTimeFourierTransform(configuration: STFTConfiguration())
+        for path in Self.files("fuzz-spectrogram-file") {
+            if let file = try? SpectrogramFile(path: path), file.binCount == transform.configuration.binCount, file.frameCount * file.channelCount < 64 {
+                _ = try? transform.inverse(file, length: 512 * file.frameCount, threadCount: 2)
+            }
+        }
+    }
+
     @Test func audioCrashersAreRejectedCleanly() throws {
         for path in Self.files("fuzz-audio") { _ = try? AudioFileReader(path: path).read(maximumFrames: 4_096) }
     }
