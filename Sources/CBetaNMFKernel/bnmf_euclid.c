@@ -61,6 +61,15 @@ static void iterate_group(const bnmf_plan *plan, bnmf_workspace *ws, int count, 
     }
 }
 
+/// Hᵀv and ‖v‖² of `count` consecutive frames into the workspace (ws->proj, ws->norm), padded
+/// with zero frames to whole blocks; returns the padded count.
+static int project_group(const bnmf_plan *plan, bnmf_workspace *ws, const float *magnitudes, int count) {
+    const int slots = (int)round_up((size_t)count, BNMF_EUCLID_BLOCK);
+    point_at_frames(plan, ws, magnitudes, count, slots);
+    plan->euclid->project(plan, (const float *const *)ws->v, slots, ws->proj, ws->norm);
+    return slots;
+}
+
 void bnmf_euclid_run_magnitudes(const bnmf_plan *plan, bnmf_workspace *ws, int frames, const float *magnitudes,
                                 const double *activations_in, double *activations_out, int iterations, int final_cost,
                                 double *costs, size_t cost_stride) {
@@ -68,9 +77,7 @@ void bnmf_euclid_run_magnitudes(const bnmf_plan *plan, bnmf_workspace *ws, int f
     FLUSH_SUBNORMALS();
     for (int first = 0; first < frames; first += G) {
         const int count = frames - first < G ? frames - first : G;
-        const int slots = (int)round_up((size_t)count, BNMF_EUCLID_BLOCK);
-        point_at_frames(plan, ws, magnitudes + (size_t)first * F, count, slots);
-        plan->euclid->project(plan, (const float *const *)ws->v, slots, ws->proj, ws->norm);
+        const int slots = project_group(plan, ws, magnitudes + (size_t)first * F, count);
         iterate_group(plan, ws, count, slots, activations_in + (size_t)first * K, activations_out + (size_t)first * K,
                       iterations, final_cost, costs + first, cost_stride);
     }
@@ -85,9 +92,7 @@ void bnmf_euclid_project(const bnmf_plan *plan, bnmf_workspace *ws, int frames, 
     FLUSH_SUBNORMALS();
     for (int first = 0; first < frames; first += G) {
         const int count = frames - first < G ? frames - first : G;
-        const int slots = (int)round_up((size_t)count, BNMF_EUCLID_BLOCK);
-        point_at_frames(plan, ws, magnitudes + (size_t)first * F, count, slots);
-        plan->euclid->project(plan, (const float *const *)ws->v, slots, ws->proj, ws->norm);
+        project_group(plan, ws, magnitudes + (size_t)first * F, count);
         for (int j = 0; j < count; j++) {
             memcpy(projections + (size_t)(first + j) * K, ws->proj + j * Kp, sizeof(double) * (size_t)K);
             norms[first + j] = ws->norm[j];
