@@ -61,6 +61,15 @@ struct SeparateCommand: ParsableCommand {
     @Option(help: "What NMF fits: power (|Y|² with squared templates, Wiener masks) or magnitude (|Y|, ratio masks). (default: power)")
     var spectrum: SpectrumKind?
 
+    @Option(parsing: .unconditional, help: "Consistent Wiener filtering of NMF's outputs: conjugate-gradient iterations per chunk, 0 = plain Wiener masks (nmf only). (default: 10)")
+    var consistencyIterations: Int?
+
+    @Option(parsing: .unconditional, help: "Consistency weight relative to the model power (nmf only). (default: 10)")
+    var consistencyWeight: Double?
+
+    @Option(parsing: .unconditional, help: "Frames per consistent-Wiener chunk; 8 more frames of context on each side (nmf only). (default: 64)")
+    var consistencyChunk: Int?
+
     @Option(help: "Seed of the initial activations (and phase perturbation).")
     var seed: UInt64 = 0
 
@@ -84,6 +93,12 @@ struct SeparateCommand: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads).") }
         if method == .nmf, let components, components != .mask { throw ValidationError("--method nmf has no phases: its components are masks (drop --components or use --method complex-nmf).") }
         if method == .complexNMF, components == .mask { throw ValidationError("--components mask goes with --method nmf.") }
+        if let consistencyIterations, consistencyIterations < 0 { throw ValidationError("--consistency-iterations must be 0 (off) or more, not \(consistencyIterations).") }
+        if let consistencyWeight, !(consistencyWeight.isFinite && consistencyWeight > 0) { throw ValidationError("--consistency-weight must be a finite number above 0, not \(consistencyWeight).") }
+        if let consistencyChunk, consistencyChunk < 1 { throw ValidationError("--consistency-chunk must be at least 1 frame, not \(consistencyChunk).") }
+        if method == .complexNMF, consistencyIterations != nil || consistencyWeight != nil || consistencyChunk != nil {
+            throw ValidationError("--consistency-iterations, --consistency-weight and --consistency-chunk go with --method nmf (Complex NMF's consistent components already sum to the input).")
+        }
         if method == .complexNMF, spectrum != nil { throw ValidationError("--spectrum goes with --method nmf (Complex NMF models the complex spectrogram).") }
     }
 
@@ -102,6 +117,9 @@ struct SeparateCommand: ParsableCommand {
             config.phaseJitter = model.phaseJitter
             config.divergence = divergence
             config.spectrum = spectrum ?? .power
+            if let consistencyIterations { config.consistency.iterations = consistencyIterations }
+            if let consistencyWeight { config.consistency.relativeWeight = consistencyWeight }
+            if let consistencyChunk { config.consistency.chunkFrames = consistencyChunk }
             config.seed = seed
             config.blockFrames = blockFrames
             if let threads { config.threadCount = threads }

@@ -436,6 +436,166 @@ for _g in (0.01, 0.1, 1.0, 10.0):
     METHODS[f"cw{_g:g}_b0.5_p2"] = make_cw(_g)
 
 
+# ------------------------------------------------------------------ consistent Wiener: chunked (round 3)
+def _local_window(settings):
+    import librosa
+    n_fft, hop = settings["n_fft"], settings["hop_length"]
+    win = librosa.filters.get_window(settings["window"], n_fft, fftbins=True)
+    if n_fft % hop:
+        raise ValueError("local OLA needs hop | n_fft")
+    return win, n_fft // hop
+
+
+def local_project(X, start, settings, length=None):
+    """P = STFT(ISTFT(X)) on the frame range [start, start + L) only (X [..., F, L]), i.e. what a
+    streaming implementation can compute: least-squares ISTFT of the L frames (overlap-add of
+    window * irfft, divided by the LOCAL window-square sum of those L frames; samples where it is
+    ~0 are set to 0), then STFT of the same (L-1)*hop + n_fft samples back to the same L frames.
+    Frames near the range edges see incomplete overlap-add, so their projection differs from the
+    global one (that is what the margin is for). If length is given, samples outside the signal
+    [0, length) (centre padding of librosa, start frame t at sample t*hop - n_fft/2) are set to 0,
+    as the global ISTFT/STFT pair does; with start = 0 and L = all frames this is exactly the
+    global qm.stft(qm.istft(.)) (checked numerically)."""
+    win, R = _local_window(settings)
+    n_fft, hop = settings["n_fft"], settings["hop_length"]
+    L = X.shape[-1]
+    fr = np.fft.irfft(X, n=n_fft, axis=-2) * win[:, None]              # [..., n_fft, L]
+    fr = np.swapaxes(fr, -1, -2)                                       # [..., L, n_fft]
+    buf = np.zeros(X.shape[:-2] + (L + R - 1, hop))
+    wss = np.zeros((L + R - 1, hop))
+    w2 = (win ** 2).reshape(R, hop)
+    for k in range(R):
+        buf[..., k:k + L, :] += fr[..., k * hop:(k + 1) * hop]
+        wss[k:k + L, :] += w2[k]
+    ok = wss > np.finfo(float).tiny
+    if length is not None:
+        s = (start + np.arange(L + R - 1))[:, None] * hop + np.arange(hop)[None, :] - n_fft // 2
+        ok &= (s >= 0) & (s < length)
+    buf = np.where(ok, buf / np.where(ok, wss, 1.0), 0.0)
+    fr2 = np.concatenate([buf[..., k:k + L, :] for k in range(R)], axis=-1) * win   # [..., L, n_fft]
+    return np.swapaxes(np.fft.rfft(fr2, axis=-1), -1, -2)
+
+
+def _cw_problem(Y, Pw, gamma_rel, proj, gamma_mean=None):
+    """Builds the consistent-Wiener system of `consistent_wiener` on one frame range.
+    proj(X) = consistent projection of X (same frame range). gamma_mean: mean(v) used for gamma
+    (None = mean over this range). Returns (H, b, S0, Minv, v)."""
+    J = Pw.shape[0]
+    v = np.maximum(Pw, EPS * max(Pw.max(), EPS)) + 1e-10 * Pw.mean()
+    gamma = gamma_rel / (np.mean(v) if gamma_mean is None else gamma_mean)
+
+    def Q(X):
+        return X - proj(X)
+
+    def H(S):
+        tot = S.sum(0)
+        Qall = Q(np.concatenate([S, tot[None]]))        # one batched projection of J arrays
+        return S / v[:-1] + tot / v[-1] + gamma * (Qall[:-1] + Qall[-1])
+
+    b = np.repeat((Y / v[-1] + gamma * Q(Y))[None], J - 1, 0)
+    S0 = (masks_from(np.sqrt(Pw), 2) * Y)[:-1]
+    Minv = 1.0 / (1.0 / v[:-1] + 1.0 / v[-1] + gamma)
+    return H, b, S0, Minv
+
+
+def _pcg(problems, iters, joint=False):
+    """Preconditioned CG (as in consistent_wiener) on a list of independent problems.
+    joint=False: one CG per problem (chunk-local inner products, the streaming case);
+    joint=True: ONE CG on their direct sum (inner products summed over all problems)."""
+    n = len(problems)
+    S = [p[2].copy() for p in problems]
+    r = [p[1] - p[0](s) for p, s in zip(problems, S)]
+    z = [p[3] * ri for p, ri in zip(problems, r)]
+    d = [zi.copy() for zi in z]
+
+    def ip(a, b):
+        vals = np.array([np.vdot(x, y).real for x, y in zip(a, b)])
+        return np.full(n, vals.sum()) if joint else vals
+
+    rz = ip(r, z)
+    for _ in range(iters):
+        Hd = [p[0](di) for p, di in zip(problems, d)]
+        a = rz / np.maximum(ip(d, Hd), 1e-300)
+        S = [s + ai * di for s, ai, di in zip(S, a, d)]
+        r = [ri - ai * hi for ri, ai, hi in zip(r, a, Hd)]
+        z = [p[3] * ri for p, ri in zip(problems, r)]
+        rz_new = ip(r, z)
+        bet = rz_new / np.maximum(rz, 1e-300)
+        d = [zi + bi * di for zi, bi, di in zip(z, bet, d)]
+        rz = rz_new
+    return S
+
+
+def consistent_wiener_chunked(ctx, Pw, gamma_rel=10.0, iters=10, chunk=64, margin=8,
+                              joint_ip=False, gamma_scope="chunk", clip_signal=True):
+    """Streaming version of consistent_wiener. The frame axis is cut on a FIXED absolute grid
+    [c*chunk, (c+1)*chunk); chunk c is solved on the extended range [c*chunk - margin,
+    (c+1)*chunk + margin) (clipped to the signal) with the true mixture frames and model powers
+    there, Wiener start, local projection (local_project: local LS-ISTFT + STFT of that range),
+    `iters` PCG iterations; only the chunk's own frames are kept. Outputs sum to Y exactly.
+      joint_ip     False: every chunk has its own CG (chunk-local inner products, streaming);
+                   True: one CG over the direct sum of all chunk problems (global inner products,
+                   same per-chunk operators) - isolates the effect of local step sizes.
+      gamma_scope  'chunk': gamma = gamma_rel / mean(v over the extended range) (streaming);
+                   'global': mean(v) over the whole signal (as consistent_wiener).
+      clip_signal  zero samples outside [0, length) in the local ISTFT (as the global pair does)."""
+    J, F, T = Pw.shape
+    vglob = np.maximum(Pw, EPS * max(Pw.max(), EPS)) + 1e-10 * Pw.mean()
+    gmean = float(np.mean(vglob)) if gamma_scope == "global" else None
+    length = ctx.length if clip_signal else None
+    probs, spans = [], []
+    for c0 in range(0, T, chunk):
+        c1 = min(c0 + chunk, T)
+        a, b = max(0, c0 - margin), min(T, c1 + margin)
+        proj = (lambda a: lambda X: local_project(X, a, ctx.settings, length))(a)
+        probs.append(_cw_problem(ctx.Y[:, a:b], Pw[:, :, a:b], gamma_rel, proj, gmean))
+        spans.append((a, c0, c1))
+    sols = _pcg(probs, iters, joint=joint_ip)
+    S = np.zeros((J - 1, F, T), complex)
+    for (a, c0, c1), s in zip(spans, sols):
+        S[:, :, c0:c1] = s[:, :, c0 - a:c1 - a]
+    return np.concatenate([S, (ctx.Y - S.sum(0))[None]])
+
+
+_MAG_MEMO = {}
+
+
+def _memo_magnitudes(ctx, beta=0.5, p=2):
+    """source_magnitudes(ctx, beta, p, 0), memoised on (Y, W, col) (same NMF for every cw variant)."""
+    import hashlib
+    h = hashlib.sha1()
+    for a in (ctx.Y, ctx.W, ctx.col):
+        h.update(np.ascontiguousarray(a).tobytes())
+    key = (h.hexdigest(), beta, p)
+    if key not in _MAG_MEMO:
+        if len(_MAG_MEMO) > 8:
+            _MAG_MEMO.clear()
+        _MAG_MEMO[key] = source_magnitudes(ctx, beta, p, 0)
+    return _MAG_MEMO[key]
+
+
+def make_cw3(gamma_rel, iters, chunk=None, margin=0, joint_ip=False, gamma_scope="chunk"):
+    def f(ctx):
+        M = _memo_magnitudes(ctx)
+        if chunk is None:
+            return list(consistent_wiener(ctx, M ** 2, gamma_rel, iters))
+        return list(consistent_wiener_chunked(ctx, M ** 2, gamma_rel, iters, chunk, margin,
+                                              joint_ip, gamma_scope))
+    return f
+
+
+# names: cw10_iI_b0.5_p2 (global solve, I iterations); cw10_iI_cC_mM_b0.5_p2 (chunked, chunk-local
+# CG and gamma); suffix _gip = joint CG (global inner products), _gg = gamma from the global mean(v).
+for _it in (1, 2, 3, 5, 10, 20, 40, 80):
+    METHODS[f"cw10_i{_it}_b0.5_p2"] = make_cw3(10.0, _it)
+    for _c in (16, 32, 64, 128):
+        for _m in (0, 2, 4, 8):
+            METHODS[f"cw10_i{_it}_c{_c}_m{_m}_b0.5_p2"] = make_cw3(10.0, _it, _c, _m)
+            METHODS[f"cw10_i{_it}_c{_c}_m{_m}_gip_b0.5_p2"] = make_cw3(10.0, _it, _c, _m, True)
+            METHODS[f"cw10_i{_it}_c{_c}_m{_m}_gg_b0.5_p2"] = make_cw3(10.0, _it, _c, _m, False, "global")
+            METHODS[f"cw10_i{_it}_c{_c}_m{_m}_gip_gg_b0.5_p2"] = make_cw3(10.0, _it, _c, _m, True, "global")
+
+
 class _Registry(dict):
     """Any 'NAME@SPEC' with NAME registered resolves on demand (so new bases need no code)."""
     def __missing__(self, key):

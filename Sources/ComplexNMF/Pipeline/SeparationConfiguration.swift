@@ -45,12 +45,19 @@ public struct SeparationConfiguration: Sendable, Hashable, Codable {
     public var blockFrames = 64
     /// Worker threads. Results do not depend on it. Default: all cores.
     public var threadCount = availableCoreCount
+    /// Consistent Wiener filtering of NMF's Wiener outputs (NMF only; Complex NMF ignores it).
+    /// Default: on, 10 iterations per 64-frame chunk (`ConsistentWienerConfiguration`), measured
+    /// +0.3…+1.3 dB SDR over plain Wiener outputs (README, "Separation quality").
+    public var consistency = ConsistentWienerConfiguration()
     /// Downmix multichannel input to mono before separating. Default false (each channel is
     /// separated with the same basis and outputs keep the channel count).
     public var mono = false
 
     /// The defaults.
     public init() {}
+
+    /// Consistent Wiener iterations actually run: `consistency.iterations` for NMF, 0 for Complex NMF.
+    public var effectiveConsistencyIterations: Int { method == .nmf ? consistency.iterations : 0 }
 
     /// The component signal actually used: `.mask` for NMF.
     public var effectiveComponentSignal: ComponentSignal { method == .nmf ? .mask : componentSignal }
@@ -69,6 +76,7 @@ public struct SeparationConfiguration: Sendable, Hashable, Codable {
         if method == .nmf && componentSignal == .model {
             throw ComplexNMFError.invalidParameter(name: "--components", value: "model", expectation: "NMF has no phases; its components are soft masks (use --components mask or --method complex-nmf)")
         }
+        try consistency.validate()
         var complex = ComplexNMFConfiguration()
         complex.sparsity = sparsity
         complex.lambda = lambda

@@ -110,6 +110,11 @@ public final class SeparationPipeline {
         let resynthesizer = ComponentResynthesizer(basis: modelBasis, groups: groups, signal: configuration.effectiveComponentSignal)
         let synthesizers = groups.names.map { _ in (0..<channels).map { _ in OverlapAddSynthesizer(transform: transform, frameCount: frameCount, length: length) } }
         let reconstructionSynthesizers = (0..<channels).map { _ in OverlapAddSynthesizer(transform: transform, frameCount: frameCount, length: length) }
+        let consistent = configuration.effectiveConsistencyIterations > 0
+        let filter = consistent ? try ConsistentWienerFilter(transform: transform, configuration: configuration.consistency) : nil
+        var chunkers = (0..<channels).map { _ in
+            ConsistencyChunker(chunkFrames: configuration.consistency.chunkFrames, marginFrames: configuration.consistency.marginFrames, frameCount: frameCount)
+        }
         let reader = FrameBlockReader(stream: try makeStream(), transform: transform, length: length)
         var cost = [Double](repeating: 0, count: configuration.iterations)
         var outputEnergy = [Double](repeating: 0, count: groups.names.count)
@@ -165,9 +170,20 @@ public final class SeparationPipeline {
                 for i in 0..<min(cost.count, frameCosts.count / max(count, 1)) {
                     for j in 0..<count { cost[i] += frameCosts[i * count + j] }
                 }
-                let samples = Self.resynthesize(resynthesizer.prepare(spectrogram: y, activations: activations, phases: phases, threadCount: threads),
-                                                with: resynthesizer, into: synthesizers.map { $0[c] }, threadCount: threads)
-                for (o, outputSamples) in samples.enumerated() { block.outputSamples[o].append(outputSamples) }
+                if let filter {
+                    // Outputs lag by up to a chunk and its margin: each chunk is solved once its window is in.
+                    var samples = [[Float]](repeating: [], count: groups.names.count)
+                    for window in chunkers[c].add(spectrogram: y, activations: activations) {
+                        let chunkSamples = Self.resynthesizeConsistently(window, with: resynthesizer, filter: filter, squareModel: !power,
+                                                                         into: synthesizers.map { $0[c] }, threadCount: threads)
+                        for o in samples.indices { samples[o] += chunkSamples[o] }
+                    }
+                    for (o, outputSamples) in samples.enumerated() { block.outputSamples[o].append(outputSamples) }
+                } else {
+                    let samples = Self.resynthesize(resynthesizer.prepare(spectrogram: y, activations: activations, phases: phases, threadCount: threads),
+                                                    with: resynthesizer, into: synthesizers.map { $0[c] }, threadCount: threads)
+                    for (o, outputSamples) in samples.enumerated() { block.outputSamples[o].append(outputSamples) }
+                }
                 reconstructionSynthesizers[c].add(reconstruction, threadCount: threads)
                 block.reconstructionSamples.append(reconstructionSynthesizers[c].drainCompletedSamples())
                 block.activations.append(activations)
@@ -205,6 +221,48 @@ public final class SeparationPipeline {
                 for o in stride(from: worker, to: outputs, by: workers) {
                     resynthesizer.output(o, of: block, into: &spectrum)
                     synthesizers[o].add(spectrum, threadCount: 1)
+                    buffer[o] = synthesizers[o].drainCompletedSamples()
+                }
+            }
+        }
+        return samples
+    }
+
+    /// Consistent Wiener filtering of one chunk: Wiener estimates and model powers of every output
+    /// over the chunk's window, refined by `filter`; the chunk's own frames of each output are then
+    /// fed to that output's inverse STFT (outputs split over threads). Returns each output's
+    /// finished samples.
+    static func resynthesizeConsistently(_ window: ConsistencyChunker.Window, with resynthesizer: ComponentResynthesizer,
+                                         filter: ConsistentWienerFilter, squareModel: Bool,
+                                         into synthesizers: [OverlapAddSynthesizer], threadCount: Int) -> [[Float]] {
+        let outputs = synthesizers.count
+        let prepared = resynthesizer.prepare(spectrogram: window.spectrogram, activations: window.activations, phases: nil, threadCount: threadCount)
+        let bins = window.spectrogram.rows, frames = window.frames.count
+        var estimates = [ComplexMatrix](repeating: ComplexMatrix(rows: bins, columns: frames), count: outputs)
+        var powers = [[Float]](repeating: [], count: outputs)
+        let workers = max(1, min(threadCount, outputs))
+        estimates.withUnsafeMutableBufferPointer { estimates in
+        powers.withUnsafeMutableBufferPointer { powers in
+            let shared = UncheckedSendable(value: (estimates, powers))
+            runWorkers(workers) { worker in
+                for o in stride(from: worker, to: outputs, by: workers) {
+                    resynthesizer.output(o, of: prepared, into: &shared.value.0[o])
+                    resynthesizer.outputModel(o, of: prepared, into: &shared.value.1[o])
+                    if squareModel { for i in shared.value.1[o].indices { shared.value.1[o][i] *= shared.value.1[o][i] } }
+                }
+            }
+        }}
+        filter.refine(&estimates, mixture: window.spectrogram, powers: powers, threadCount: threadCount)
+        // The chunk's own frames.
+        let first = window.chunk.lowerBound - window.frames.lowerBound, count = window.chunk.count
+        var samples = [[Float]](repeating: [], count: outputs)
+        samples.withUnsafeMutableBufferPointer { buffer in
+            let shared = UncheckedSendable(value: (buffer, synthesizers))
+            runWorkers(workers) { worker in
+                let (buffer, synthesizers) = shared.value
+                for o in stride(from: worker, to: outputs, by: workers) {
+                    let values = Array(estimates[o].values[(2 * bins * first)..<(2 * bins * (first + count))])
+                    synthesizers[o].add(ComplexMatrix(rows: bins, columns: count, values: values), threadCount: 1)
                     buffer[o] = synthesizers[o].drainCompletedSamples()
                 }
             }

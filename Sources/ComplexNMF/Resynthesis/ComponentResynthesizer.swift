@@ -188,6 +188,29 @@ public struct ComponentResynthesizer: Sendable {
         }}}}}}}
     }
 
+    /// Output `index`'s model `Σ_{k ∈ output} H U` for a prepared block, `bins × frames` values
+    /// (column-major) written into `out` (resized as needed). With squared templates this is the
+    /// output's model power, the `v_j` of Wiener filtering.
+    public func outputModel(_ index: Int, of block: Block, into out: inout [Float]) {
+        let bins = block.spectrogram.rows, frames = block.frames, components = basis.columns
+        if out.count != bins * frames { out = [Float](repeating: 0, count: bins * frames) }
+        let members = componentsOfOutput[index]
+        basis.values.withUnsafeBufferPointer { h in
+        block.activations.values.withUnsafeBufferPointer { u in
+        out.withUnsafeMutableBufferPointer { out in
+            for t in 0..<frames {
+                let target = out.baseAddress! + t * bins
+                target.update(repeating: 0, count: bins)
+                for k in members {
+                    let uk = u[k + components * t]
+                    if uk == 0 { continue }
+                    let column = h.baseAddress! + k * bins
+                    for f in 0..<bins { target[f] += column[f] * uk }
+                }
+            }
+        }}}
+    }
+
     /// Output spectra `[bins × frames]`, one per output, for a block (all outputs in turn).
     /// - Parameters:
     ///   - spectrogram: the mixture `Y` block.

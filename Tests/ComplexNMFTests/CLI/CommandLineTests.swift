@@ -83,6 +83,10 @@ struct CNMFRun {
         (["complex-nmf", "Y", "5", "H", "--lambda", "-1"], 64, "lambda"),
         (["spectrogram", "x.wav", "--hop", "0"], 64, "hop"),
         (["separate", "x.wav", "--basis", "/nonexistent.npy"], 65, "no such file"),
+        (["separate", "x.wav", "--basis", "b.npy", "--method", "complex-nmf", "--consistency-iterations", "5"], 64, "go with --method nmf"),
+        (["separate", "x.wav", "--basis", "b.npy", "--consistency-iterations", "-1"], 64, "--consistency-iterations"),
+        (["separate", "x.wav", "--basis", "b.npy", "--consistency-weight", "inf"], 64, "--consistency-weight"),
+        (["separate", "x.wav", "--basis", "b.npy", "--consistency-chunk", "0"], 64, "--consistency-chunk"),
         (["no-such-command"], 64, "unexpected"),
     ] as [([String], Int32, String)])
     func badArgumentsGiveOneClearLineAndADocumentedStatus(arguments: [String], status: Int32, phrase: String) throws {
