@@ -16,7 +16,7 @@ let package = Package(
         // MARK: - Library (all signal processing lives here)
         .target(
             name: "ComplexNMF",
-            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel"]
+            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel", "CConsistentWienerKernel"]
         ),
 
         // MARK: - Complex NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
@@ -24,6 +24,9 @@ let package = Package(
 
         // MARK: - β-divergence NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
         .target(name: "CBetaNMFKernel"),
+
+        // MARK: - Element-wise passes of consistent Wiener filtering in C (target clones; no compiler flags needed)
+        .target(name: "CConsistentWienerKernel"),
 
         // MARK: - Command-line tool (thin layer over the library)
         .executableTarget(

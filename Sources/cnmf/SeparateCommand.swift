@@ -70,6 +70,9 @@ struct SeparateCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Frames per consistent-Wiener chunk; 8 more frames of context on each side (nmf only). (default: 64)")
     var consistencyChunk: Int?
 
+    @Option(parsing: .unconditional, help: "At most this many outputs, the loudest of each chunk, are refined by consistent Wiener filtering; the rest keep their Wiener masks (nmf only). (default: 8)")
+    var consistencyOutputs: Int?
+
     @Option(help: "Seed of the initial activations (and phase perturbation).")
     var seed: UInt64 = 0
 
@@ -96,8 +99,9 @@ struct SeparateCommand: ParsableCommand {
         if let consistencyIterations, consistencyIterations < 0 { throw ValidationError("--consistency-iterations must be 0 (off) or more, not \(consistencyIterations).") }
         if let consistencyWeight, !(consistencyWeight.isFinite && consistencyWeight > 0) { throw ValidationError("--consistency-weight must be a finite number above 0, not \(consistencyWeight).") }
         if let consistencyChunk, consistencyChunk < 1 { throw ValidationError("--consistency-chunk must be at least 1 frame, not \(consistencyChunk).") }
-        if method == .complexNMF, consistencyIterations != nil || consistencyWeight != nil || consistencyChunk != nil {
-            throw ValidationError("--consistency-iterations, --consistency-weight and --consistency-chunk go with --method nmf (Complex NMF's consistent components already sum to the input).")
+        if let consistencyOutputs, consistencyOutputs < 2 { throw ValidationError("--consistency-outputs must be at least 2, not \(consistencyOutputs).") }
+        if method == .complexNMF, consistencyIterations != nil || consistencyWeight != nil || consistencyChunk != nil || consistencyOutputs != nil {
+            throw ValidationError("--consistency-iterations, --consistency-weight, --consistency-chunk and --consistency-outputs go with --method nmf (Complex NMF's consistent components already sum to the input).")
         }
         if method == .complexNMF, spectrum != nil { throw ValidationError("--spectrum goes with --method nmf (Complex NMF models the complex spectrogram).") }
     }
@@ -120,6 +124,7 @@ struct SeparateCommand: ParsableCommand {
             if let consistencyIterations { config.consistency.iterations = consistencyIterations }
             if let consistencyWeight { config.consistency.relativeWeight = consistencyWeight }
             if let consistencyChunk { config.consistency.chunkFrames = consistencyChunk }
+            if let consistencyOutputs { config.consistency.maximumActiveOutputs = consistencyOutputs }
             config.seed = seed
             config.blockFrames = blockFrames
             if let threads { config.threadCount = threads }

@@ -115,6 +115,7 @@ public final class SeparationPipeline {
         var chunkers = (0..<channels).map { _ in
             ConsistencyChunker(chunkFrames: configuration.consistency.chunkFrames, marginFrames: configuration.consistency.marginFrames, frameCount: frameCount)
         }
+        var estimateBuffers: [ComplexMatrix] = []  // reused by every chunk of consistent Wiener filtering
         let reader = FrameBlockReader(stream: try makeStream(), transform: transform, length: length)
         var cost = [Double](repeating: 0, count: configuration.iterations)
         var outputEnergy = [Double](repeating: 0, count: groups.names.count)
@@ -175,7 +176,7 @@ public final class SeparationPipeline {
                     var samples = [[Float]](repeating: [], count: groups.names.count)
                     for window in chunkers[c].add(spectrogram: y, activations: activations) {
                         let chunkSamples = Self.resynthesizeConsistently(window, with: resynthesizer, filter: filter, squareModel: !power,
-                                                                         into: synthesizers.map { $0[c] }, threadCount: threads)
+                                                                         estimates: &estimateBuffers, into: synthesizers.map { $0[c] }, threadCount: threads)
                         for o in samples.indices { samples[o] += chunkSamples[o] }
                     }
                     for (o, outputSamples) in samples.enumerated() { block.outputSamples[o].append(outputSamples) }
@@ -233,36 +234,43 @@ public final class SeparationPipeline {
     /// fed to that output's inverse STFT (outputs split over threads). Returns each output's
     /// finished samples.
     static func resynthesizeConsistently(_ window: ConsistencyChunker.Window, with resynthesizer: ComponentResynthesizer,
-                                         filter: ConsistentWienerFilter, squareModel: Bool,
+                                         filter: ConsistentWienerFilter, squareModel: Bool, estimates: inout [ComplexMatrix],
                                          into synthesizers: [OverlapAddSynthesizer], threadCount: Int) -> [[Float]] {
         let outputs = synthesizers.count
         let prepared = resynthesizer.prepare(spectrogram: window.spectrogram, activations: window.activations, phases: nil, threadCount: threadCount)
         let bins = window.spectrogram.rows, frames = window.frames.count
-        var estimates = [ComplexMatrix](repeating: ComplexMatrix(rows: bins, columns: frames), count: outputs)
-        var powers = [[Float]](repeating: [], count: outputs)
+        if estimates.count != outputs || estimates.first?.columns != frames {
+            estimates = [ComplexMatrix](repeating: ComplexMatrix(rows: bins, columns: frames), count: outputs)
+        }
         let workers = max(1, min(threadCount, outputs))
         estimates.withUnsafeMutableBufferPointer { estimates in
-        powers.withUnsafeMutableBufferPointer { powers in
-            let shared = UncheckedSendable(value: (estimates, powers))
+            let shared = UncheckedSendable(value: estimates)
             runWorkers(workers) { worker in
-                for o in stride(from: worker, to: outputs, by: workers) {
-                    resynthesizer.output(o, of: prepared, into: &shared.value.0[o])
-                    resynthesizer.outputModel(o, of: prepared, into: &shared.value.1[o])
-                    if squareModel { for i in shared.value.1[o].indices { shared.value.1[o][i] *= shared.value.1[o][i] } }
-                }
+                for o in stride(from: worker, to: outputs, by: workers) { resynthesizer.output(o, of: prepared, into: &shared.value[o]) }
             }
-        }}
-        filter.refine(&estimates, mixture: window.spectrogram, powers: powers, threadCount: threadCount)
+        }
+        func power(_ o: Int) -> [Float] {
+            var model: [Float] = []
+            resynthesizer.outputModel(o, of: prepared, into: &model)
+            if squareModel { for i in model.indices { model[i] *= model[i] } }
+            return model
+        }
+        // Total model power per output: with unit-sum power templates, Σ_bins H U = Σ_{k ∈ output} U
+        // per frame, so no output's model needs forming; magnitude models are squared first.
+        let totals: [Double] = squareModel
+            ? (0..<outputs).map { power($0).reduce(0.0) { $0 + Double($1) } }
+            : resynthesizer.componentTotals(of: window.activations)
+        filter.refine(&estimates, mixture: window.spectrogram, totalPowers: totals, power: power, threadCount: threadCount)
         // The chunk's own frames.
         let first = window.chunk.lowerBound - window.frames.lowerBound, count = window.chunk.count
         var samples = [[Float]](repeating: [], count: outputs)
+        let spectra = estimates
         samples.withUnsafeMutableBufferPointer { buffer in
             let shared = UncheckedSendable(value: (buffer, synthesizers))
             runWorkers(workers) { worker in
                 let (buffer, synthesizers) = shared.value
                 for o in stride(from: worker, to: outputs, by: workers) {
-                    let values = Array(estimates[o].values[(2 * bins * first)..<(2 * bins * (first + count))])
-                    synthesizers[o].add(ComplexMatrix(rows: bins, columns: count, values: values), threadCount: 1)
+                    synthesizers[o].add(spectra[o], columns: first..<(first + count), threadCount: 1)
                     buffer[o] = synthesizers[o].drainCompletedSamples()
                 }
             }

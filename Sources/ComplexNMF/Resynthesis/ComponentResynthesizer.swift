@@ -211,6 +211,18 @@ public struct ComponentResynthesizer: Sendable {
         }}}
     }
 
+    /// Each output's model summed over bins and frames, `Σ_{k ∈ output} (Σ_f H[f, k]) Σ_t U[k, t]`,
+    /// for activations `[K × frames]`, without forming the models.
+    public func componentTotals(of activations: RealMatrix) -> [Double] {
+        precondition(activations.rows == basis.columns, "activations rows")
+        let bins = basis.rows, components = basis.columns
+        var columnSums = [Double](repeating: 0, count: components)
+        for k in 0..<components { for f in 0..<bins { columnSums[k] += Double(basis.values[k * bins + f]) } }
+        var componentTotals = [Double](repeating: 0, count: components)
+        for t in 0..<activations.columns { for k in 0..<components { componentTotals[k] += Double(activations.values[k + components * t]) } }
+        return componentsOfOutput.map { members in members.reduce(0.0) { $0 + columnSums[$1] * componentTotals[$1] } }
+    }
+
     /// Output spectra `[bins × frames]`, one per output, for a block (all outputs in turn).
     /// - Parameters:
     ///   - spectrogram: the mixture `Y` block.

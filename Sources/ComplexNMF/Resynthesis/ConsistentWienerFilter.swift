@@ -1,3 +1,4 @@
+import CConsistentWienerKernel
 import Foundation
 
 /// Consistent Wiener filtering of one run of frames (see `ConsistentWienerConfiguration` for the
@@ -8,8 +9,9 @@ import Foundation
 /// estimates, with the operator `A S_j = S_j / v_j + γ Q S_j` (`Q` = `FrameRunConsistency`) and
 /// the constraint preconditioner `z_j = w_j (r_j − μ)`, `w_j = 1 / (1/v_j + γ)`,
 /// `μ = Σ_j w_j r_j / Σ_j w_j`, which keeps every direction inside the constraint set and solves
-/// the `γ = 0` problem exactly (so the Wiener start is its fixed point). Only outputs with at least
-/// `inactiveShare` of the model power take part; the others keep their Wiener estimate.
+/// the `γ = 0` problem exactly (so the Wiener start is its fixed point). Only the loudest outputs
+/// take part (at most `maximumActiveOutputs`, each with at least `inactiveShare` of the model
+/// power); the others keep their Wiener estimate.
 ///
 /// Determinism: `Q` of each output is computed by one thread; inner products are summed per
 /// frame in a fixed order, then over frames in order; so results do not depend on `threadCount`.
@@ -49,43 +51,82 @@ public struct ConsistentWienerFilter: Sendable {
     @discardableResult
     public func refine(_ estimates: inout [ComplexMatrix], mixture: ComplexMatrix, powers: [[Float]],
                        threadCount: Int = 1, recordObjective: Bool = false) -> Report {
+        precondition(powers.count == estimates.count && powers.allSatisfy { $0.count == mixture.rows * mixture.columns }, "consistent Wiener shapes")
+        let totals = powers.map { $0.reduce(0.0) { $0 + Double($1) } }
+        return refine(&estimates, mixture: mixture, totalPowers: totals, power: { powers[$0] },
+                      threadCount: threadCount, recordObjective: recordObjective)
+    }
+
+    /// The outputs that take part in a solve, in output order: the loudest by total model power
+    /// (ties by index), at most `maximumActiveOutputs`, each with at least `inactiveShare` of the
+    /// total. Empty when fewer than two qualify (there is nothing to solve).
+    public func activeOutputs(totalPowers totals: [Double]) -> [Int] {
+        let total = totals.reduce(0, +)
+        guard total > 0, total.isFinite else { return [] }
+        let active = (0..<totals.count).filter { totals[$0] >= configuration.inactiveShare * total }
+            .sorted { totals[$0] != totals[$1] ? totals[$0] > totals[$1] : $0 < $1 }
+            .prefix(configuration.maximumActiveOutputs).sorted()
+        return active.count >= 2 ? Array(active) : []
+    }
+
+    /// Refines `estimates` in place, asking for the model power of the active outputs only.
+    /// - Parameters:
+    ///   - estimates: one `[bins × frames]` spectrum per output, summing to `mixture`.
+    ///   - mixture: `Y` `[bins × frames]`.
+    ///   - totalPowers: each output's model power summed over the bins and frames.
+    ///   - power: output j's model power `v_j`, `bins × frames` values (column-major), ≥ 0;
+    ///     called once for each active output.
+    ///   - threadCount: worker threads.
+    ///   - recordObjective: also compute `Report.objective` (one more `Q` per output and iteration).
+    @discardableResult
+    public func refine(_ estimates: inout [ComplexMatrix], mixture: ComplexMatrix, totalPowers totals: [Double],
+                       power: (Int) -> [Float], threadCount: Int = 1, recordObjective: Bool = false) -> Report {
         let bins = mixture.rows, frames = mixture.columns, outputs = estimates.count
-        precondition(powers.count == outputs && estimates.allSatisfy { $0.rows == bins && $0.columns == frames }
-                     && powers.allSatisfy { $0.count == bins * frames }, "consistent Wiener shapes")
+        precondition(totals.count == outputs && estimates.allSatisfy { $0.rows == bins && $0.columns == frames }, "consistent Wiener shapes")
         precondition(bins == consistency.transform.configuration.binCount, "bins of the transform")
         var report = Report(activeOutputs: 0, iterations: 0, objective: [])
         let entries = bins * frames
         guard configuration.iterations > 0, outputs >= 2, entries > 0 else { return report }
 
-        // Model powers: the total per output, the floor, γ and the outputs that take part.
-        var totals = [Double](repeating: 0, count: outputs)
-        for j in 0..<outputs { for x in powers[j] { totals[j] += Double(x) } }
+        // The floor, γ (from the mean model power over all outputs) and the outputs that take part.
         let total = totals.reduce(0, +)
         guard total > 0, total.isFinite else { return report }
         let meanPower = total / Double(outputs * entries)
         let floor = Float(1e-10 * meanPower) + Float.leastNormalMagnitude
         let gamma = configuration.relativeWeight / meanPower
-        let active = (0..<outputs).filter { totals[$0] >= configuration.inactiveShare * total }
+        let active = activeOutputs(totalPowers: totals)
         let m = active.count
         report.activeOutputs = m
         guard m >= 2 else { return report }
 
         let stride = 2 * entries
-        let workspace = ConsistentWienerWorkspace(outputs: m, stride: stride, entries: entries)
+        let workspace = ConsistentWienerWorkspace(outputs: m, stride: stride)
         defer { workspace.deallocate() }
-        let (s, r, p, q, v) = (workspace.s, workspace.r, workspace.p, workspace.q, workspace.v)
+        let ws = workspace
+        // s ← the active estimates; 1/v and the preconditioner weights w = 1/(1/v + γ) per entry
+        // (each twice, for re and im).
         for (a, j) in active.enumerated() {
-            estimates[j].values.withUnsafeBufferPointer { s.advanced(by: a * stride).update(from: $0.baseAddress!, count: stride) }
-            powers[j].withUnsafeBufferPointer { source in
-                let target = v + a * entries
-                for i in 0..<entries { target[i] = max(source[i], 0) + floor }
+            estimates[j].values.withUnsafeBufferPointer { ws.s.advanced(by: a * stride).update(from: $0.baseAddress!, count: stride) }
+            let v = power(j)
+            precondition(v.count == entries, "model power of output \(j): \(v.count) values for \(entries) entries")
+            v.withUnsafeBufferPointer { source in
+                for i in 0..<entries {
+                    let v = Double(max(source[i], 0) + floor)
+                    let inverse = Float(1 / v), weight = Float(v / (1 + gamma * v))
+                    let k = a * stride + 2 * i
+                    ws.inverseV[k] = inverse; ws.inverseV[k + 1] = inverse
+                    ws.weight[k] = weight; ws.weight[k + 1] = weight
+                }
             }
         }
+        // The active outputs' sum, which the solve keeps (Σ_j S_j = Y with the others fixed).
+        ws.fixed.update(from: ws.s, count: stride)
+        for a in 1..<m { let source = ws.s + a * stride; for i in 0..<stride { ws.fixed[i] += source[i] } }
         let frameWorkers = max(1, min(threadCount, frames)), outputWorkers = max(1, min(threadCount, m))
         let scratches = (0..<outputWorkers).map { _ in self.consistency.makeScratch() }
         let projection = consistency
-        let weights = (0..<bins).map { FrameRunConsistency.binWeight($0, binCount: bins) }
-        let shared = UncheckedSendable(value: (s, r, p, q, v))
+        // Bin weights of the two-sided inner product, per real.
+        let binWeights = (0..<(2 * bins)).map { Float(FrameRunConsistency.binWeight($0 / 2, binCount: bins)) }
         let g = Float(gamma)
 
         /// `out_j ← Q x_j` for every active output, outputs split over threads.
@@ -98,170 +139,104 @@ public struct ConsistentWienerFilter: Sendable {
                 }
             }
         }
-        /// Runs `body(frame, partial)` for every frame on the frame workers and returns the sum of
-        /// the per-frame partials in frame order.
-        func overFrames(_ body: @escaping (Int) -> Double) -> Double {
-            var partials = [Double](repeating: 0, count: frames)
-            partials.withUnsafeMutableBufferPointer { buffer in
-                let out = UncheckedSendable(value: buffer)
+        /// Runs `body(first, last, frameSums, scratch)` on contiguous frame ranges, one per
+        /// worker, and returns the sum of the per-frame sums in frame order.
+        func overFrames(_ body: @escaping (Int32, Int32, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Float>) -> Void) -> Double {
+            var sums = [Double](repeating: 0, count: frames)
+            var scratch = [Float](repeating: 0, count: frameWorkers * 4 * bins)
+            sums.withUnsafeMutableBufferPointer { sums in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                let out = UncheckedSendable(value: (sums.baseAddress!, scratch.baseAddress!))
                 let chunk = (frames + frameWorkers - 1) / frameWorkers
                 runWorkers(frameWorkers) { worker in
-                    for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) { out.value[t] = body(t) }
+                    let first = min(frames, worker * chunk), last = min(frames, (worker + 1) * chunk)
+                    if first < last { body(Int32(first), Int32(last), out.value.0, out.value.1 + worker * 4 * bins) }
                 }
-            }
-            return partials.reduce(0, +)
+            }}
+            return sums.reduce(0, +)
         }
-        /// `Σ_j ⟨x_j, y_j⟩` in the full-spectrum inner product.
-        func dot(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) -> Double {
-            let pointers = UncheckedSendable(value: (x, y))
-            return overFrames { t in
-                var sum = 0.0
-                for a in 0..<m {
-                    let base = a * stride + 2 * bins * t
-                    let xs = pointers.value.0 + base, ys = pointers.value.1 + base
-                    for f in 0..<bins {
-                        sum += weights[f] * (Double(xs[2 * f]) * Double(ys[2 * f]) + Double(xs[2 * f + 1]) * Double(ys[2 * f + 1]))
-                    }
-                }
-                return sum
-            }
-        }
-        /// `out ← A x` given `out = Q x` already.
-        func completeOperator(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        let (m32, bins32) = (Int32(m), Int32(bins))
+        /// `out ← A x` given `out = Q x`; returns `⟨x, A x⟩`.
+        func completeOperator(_ x: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) -> Double {
             let pointers = UncheckedSendable(value: (x, out))
-            _ = overFrames { t in
-                let v = shared.value.4
-                for a in 0..<m {
-                    let base = a * stride + 2 * bins * t, vs = v + a * entries + bins * t
-                    let xs = pointers.value.0 + base, os = pointers.value.1 + base
-                    for f in 0..<bins {
-                        let inverse = 1 / vs[f]
-                        os[2 * f] = xs[2 * f] * inverse + g * os[2 * f]
-                        os[2 * f + 1] = xs[2 * f + 1] * inverse + g * os[2 * f + 1]
-                    }
+            return binWeights.withUnsafeBufferPointer { c in
+                let c = UncheckedSendable(value: c.baseAddress!)
+                return overFrames { first, last, sums, _ in
+                    cw_apply_operator(m32, bins32, stride, first, last, pointers.value.0, pointers.value.1, ws.inverseV, g, c.value, sums)
                 }
-                return 0
             }
         }
-        /// `z ← P_M r` (the constraint preconditioner, into `q`), and `r ← r − μ`. Removing the
-        /// common part `μ` changes neither `z` nor `⟨r, z⟩` (`Σ_j z_j = 0`), but keeps `r` small as
-        /// the iteration converges, so `r_j − μ` does not cancel catastrophically in Float.
-        func projectResidual() {
-            _ = overFrames { t in
-                let (_, r, _, z, v) = shared.value
-                for f in 0..<bins {
-                    var weightSum = 0.0, re = 0.0, im = 0.0
-                    for a in 0..<m {
-                        let vf = Double(v[a * entries + bins * t + f])
-                        let w = vf / (1 + gamma * vf)
-                        let i = a * stride + 2 * (bins * t + f)
-                        weightSum += w
-                        re += w * Double(r[i]); im += w * Double(r[i + 1])
-                    }
-                    let muRe = re / weightSum, muIm = im / weightSum
-                    for a in 0..<m {
-                        let vf = Double(v[a * entries + bins * t + f])
-                        let w = vf / (1 + gamma * vf)
-                        let i = a * stride + 2 * (bins * t + f)
-                        let centredRe = Double(r[i]) - muRe, centredIm = Double(r[i + 1]) - muIm
-                        r[i] = Float(centredRe); r[i + 1] = Float(centredIm)
-                        z[i] = Float(w * centredRe); z[i + 1] = Float(w * centredIm)
-                    }
+        /// Optionally `s += α p`, `r −= α q` first; then `r ← r − μ` and `z ← w (r − μ)` into `q`
+        /// with `μ = Σ_j w_j r_j / Σ_j w_j` (the constraint preconditioner; removing the common
+        /// part `μ` from `r` changes neither `z` nor `⟨r, z⟩` since `Σ_j z_j = 0`, and keeps `r`
+        /// small so `r − μ` does not cancel in Float). Returns `⟨r, z⟩`.
+        func stepAndProject(alpha: Float?) -> Double {
+            binWeights.withUnsafeBufferPointer { c in
+                let c = UncheckedSendable(value: c.baseAddress!)
+                return overFrames { first, last, sums, scratch in
+                    cw_step_and_project(m32, bins32, stride, first, last, alpha == nil ? 0 : 1, alpha ?? 0,
+                                        ws.s, ws.p, ws.q, ws.r, ws.weight, c.value, scratch, sums)
                 }
-                return 0
             }
         }
         /// The objective at the current `s` (uses `q` as scratch).
         func objective() -> Double {
-            inconsistency(of: s, into: q)
-            let qq = dot(q, q)
-            let pointers = UncheckedSendable(value: s)
-            let prior = overFrames { t in
-                let v = shared.value.4
-                var sum = 0.0
-                for a in 0..<m {
-                    let xs = pointers.value + a * stride + 2 * bins * t, vs = v + a * entries + bins * t
-                    for f in 0..<bins {
-                        let re = Double(xs[2 * f]), im = Double(xs[2 * f + 1])
-                        sum += weights[f] * (re * re + im * im) / Double(vs[f])
-                    }
-                }
-                return sum
+            inconsistency(of: ws.s, into: ws.q)
+            var qq = 0.0, prior = 0.0
+            for i in 0..<(m * stride) {
+                let c = Double(binWeights[i % (2 * bins)])
+                qq += c * Double(ws.q[i]) * Double(ws.q[i])
+                prior += c * Double(ws.s[i]) * Double(ws.s[i]) * Double(ws.inverseV[i])
             }
             return prior + gamma * qq
         }
 
         // r = −A s, z = P_M r (kept in q), p = z.
         if recordObjective { report.objective.append(objective()) }
-        inconsistency(of: s, into: r)
-        completeOperator(s, r)
-        for i in 0..<(m * stride) { r[i] = -r[i] }
-        projectResidual()
-        var rz = dot(r, q)
-        p.update(from: q, count: m * stride)
-        for _ in 0..<configuration.iterations {
+        inconsistency(of: ws.s, into: ws.r)
+        _ = completeOperator(ws.s, ws.r)
+        for i in 0..<(m * stride) { ws.r[i] = -ws.r[i] }
+        var rz = stepAndProject(alpha: nil)
+        ws.p.update(from: ws.q, count: m * stride)
+        for _ in 0..<configuration.iterations(activeOutputs: m) {
             guard rz > 0, rz.isFinite else { break }
-            inconsistency(of: p, into: q)
-            completeOperator(p, q)
-            let curvature = dot(p, q)
+            inconsistency(of: ws.p, into: ws.q)
+            let curvature = completeOperator(ws.p, ws.q)
             guard curvature > 0, curvature.isFinite else { break }
-            let alpha = Float(rz / curvature)
-            for i in 0..<(m * stride) {
-                s[i] += alpha * p[i]
-                r[i] -= alpha * q[i]
-            }
-            projectResidual()
-            let next = dot(r, q)
+            let next = stepAndProject(alpha: Float(rz / curvature))
             let beta = Float(next / rz)
-            for i in 0..<(m * stride) { p[i] = q[i] + beta * p[i] }
+            _ = overFrames { first, last, _, _ in cw_update_direction(m32, bins32, stride, first, last, beta, ws.p, ws.q) }
             rz = next
             report.iterations += 1
             if recordObjective { report.objective.append(objective()) }
         }
+        // What float rounding took from the active outputs' sum goes back to them in proportion
+        // to their weights.
+        _ = overFrames { first, last, _, scratch in cw_restore_sum(m32, bins32, stride, first, last, ws.s, ws.weight, ws.fixed, scratch) }
         for (a, j) in active.enumerated() {
-            estimates[j].values.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: s + a * stride, count: stride) }
+            estimates[j].values.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: ws.s + a * stride, count: stride) }
         }
-        Self.restoreSum(&estimates, mixture: mixture, active: active, weights: { a, i in
-            let vf = Double(v[a * entries + i]); return vf / (1 + gamma * vf)
-        })
         return report
     }
 }
 
-extension ConsistentWienerFilter {
-    /// Adds what float rounding took from `Σ_j S_j = Y` back to the active outputs, entry by
-    /// entry in proportion to their preconditioner weights `weights(a, entry)`.
-    static func restoreSum(_ estimates: inout [ComplexMatrix], mixture: ComplexMatrix, active: [Int],
-                           weights: (Int, Int) -> Double) {
-        for i in 0..<(mixture.rows * mixture.columns) {
-            var re = Double(mixture.values[2 * i]), im = Double(mixture.values[2 * i + 1])
-            for estimate in estimates { re -= Double(estimate.values[2 * i]); im -= Double(estimate.values[2 * i + 1]) }
-            var weightSum = 0.0
-            for a in active.indices { weightSum += weights(a, i) }
-            guard weightSum > 0 else { continue }
-            for (a, j) in active.enumerated() {
-                let share = weights(a, i) / weightSum
-                estimates[j].values[2 * i] = Float(Double(estimates[j].values[2 * i]) + share * re)
-                estimates[j].values[2 * i + 1] = Float(Double(estimates[j].values[2 * i + 1]) + share * im)
-            }
-        }
-    }
-}
+/// The solver's vectors for `outputs` active outputs, `stride` reals each: estimates, residuals,
+/// directions, operator values (interleaved complex), `1/v` and preconditioner weights (each value
+/// twice, for re and im); and the active outputs' sum at the start (`stride` reals).
+struct ConsistentWienerWorkspace: @unchecked Sendable {
+    let s, r, p, q, inverseV, weight, fixed: UnsafeMutablePointer<Float>
 
-/// The solver's vectors for `outputs` active outputs: estimates, residuals, directions, operator
-/// values (interleaved complex, `stride` reals each) and floored powers (`entries` each).
-struct ConsistentWienerWorkspace {
-    let s, r, p, q, v: UnsafeMutablePointer<Float>
-
-    init(outputs: Int, stride: Int, entries: Int) {
+    init(outputs: Int, stride: Int) {
         s = .allocate(capacity: outputs * stride)
         r = .allocate(capacity: outputs * stride)
         p = .allocate(capacity: outputs * stride)
         q = .allocate(capacity: outputs * stride)
-        v = .allocate(capacity: outputs * entries)
+        inverseV = .allocate(capacity: outputs * stride)
+        weight = .allocate(capacity: outputs * stride)
+        fixed = .allocate(capacity: stride)
     }
 
     func deallocate() {
-        for pointer in [s, r, p, q, v] { pointer.deallocate() }
+        for pointer in [s, r, p, q, inverseV, weight, fixed] { pointer.deallocate() }
     }
 }

@@ -54,10 +54,16 @@ public final class OverlapAddSynthesizer {
     /// Adds the next `block.columns` frames (`[binCount × frames]`). Inverse FFTs and the
     /// overlap-add run on `threadCount` threads, each owning a range of output samples.
     public func add(_ block: ComplexMatrix, threadCount: Int? = nil) {
+        add(block, columns: 0..<block.columns, threadCount: threadCount)
+    }
+
+    /// Adds columns `columns` of `block` (`[binCount × frames]`) as the next frames.
+    public func add(_ block: ComplexMatrix, columns: Range<Int>, threadCount: Int? = nil) {
         let config = transform.configuration
         let n = config.fftSize, bins = config.binCount, hop = config.hopLength
         precondition(block.rows == bins, "block has \(block.rows) bins, expected \(bins)")
-        let count = min(block.columns, frameCount - framesAdded)
+        precondition(columns.lowerBound >= 0 && columns.upperBound <= block.columns, "columns \(columns) of a block of \(block.columns)")
+        let count = min(columns.count, frameCount - framesAdded)
         guard count > 0 else { return }
         let firstFrame = framesAdded
         let end = (firstFrame + count - 1) * hop + n
@@ -70,7 +76,7 @@ public final class OverlapAddSynthesizer {
         block.values.withUnsafeBufferPointer { input in
             accumulator.withUnsafeMutableBufferPointer { acc in
                 let target = UncheckedSendable(value: acc.baseAddress!)
-                let spectrum = UncheckedSendable(value: input.baseAddress!)
+                let spectrum = UncheckedSendable(value: input.baseAddress! + 2 * bins * columns.lowerBound)
                 let ranges = Self.split(regionStart..<end, parts: threads, step: hop)
                 runWorkers(threads) { worker in
                     self.overlapAdd(frames: firstFrame..<(firstFrame + count), frame: { spectrum.value + 2 * bins * ($0 - firstFrame) },
