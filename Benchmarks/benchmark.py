@@ -17,6 +17,9 @@ Sections
                non_negative_factorization(update_H=False, solver='mu', tol=0) on the same float32 data,
                K = 88, F = 1025, T = 2000, 100 iterations, Euclidean, KL and beta = 0.5, 1 and 2
                threads (sklearn's BLAS limited with threadpoolctl); skipped when sklearn is missing.
+               First the roofline of the Euclidean iterations (this core's peak FMA rate measured by
+               Benchmarks/fma_peak.c, compiled here with `cc -O3 -march=native`) and where our
+               Euclidean time goes (a 1-iteration run: HᵀV, ‖v‖², set-up; then per iteration).
   complex_nmf  The Complex NMF engine (`cnmf-bench`, in-process) on random data, K = 88, F = 1025,
                T = 400, 20 iterations: element updates per second (one element update = one
                (component, bin) pair of one frame in one iteration) on one core and on two threads,
@@ -302,12 +305,42 @@ def sklearn_worker(directory, beta, threads, iterations, repeats):
                       "max_relative_difference": difference}))
 
 
-def nmf_section(bench, repeats, workdir):
+def fma_peak(cc, workdir):
+    """Compiles (once) and runs Benchmarks/fma_peak.c; returns this core's peak single-precision
+    GFLOP/s (AVX-512 if the compiler targets it, else AVX2), or None without a compiler."""
+    if cc is None:
+        return None
+    binary = os.path.join(workdir, "fma_peak")
+    if not os.path.exists(binary):
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fma_peak.c")
+        subprocess.run([cc, "-O3", "-march=native", source, "-o", binary], check=True)
+    report = json.loads(subprocess.run([binary], check=True, capture_output=True, text=True).stdout)
+    return report.get("avx512_gflops", report.get("avx2_gflops"))
+
+
+def nmf_section(bench, repeats, workdir, cc):
     if not os.access(bench, os.X_OK):
         print(f"nmf: skipped, {bench} is not built (run `make release`)")
         return
     K, F, T, N = 88, 1025, 2000, 100
     repeats = max(1, min(repeats, 3))
+    # Roofline of the Euclidean iterations: G·U is 2·K²·T FLOP per iteration (K × K by K × T).
+    peak = fma_peak(cc, workdir)
+    flop = 2 * K * K * T * N
+    if peak is None:
+        print("nmf: roofline skipped, no C compiler (cc) found")
+    else:
+        print(f"nmf: roofline: this core's peak single-precision FMA rate (Benchmarks/fma_peak.c) {peak:.0f} GFLOP/s; "
+              f"Euclidean G·U, {N} iterations × 2·K²·T = {flop / 1e9:.2f} GFLOP, at least {flop / peak / 1e6:.1f} ms on 1 thread")
+    # Where the Euclidean time goes: one iteration is HᵀV + ‖v‖² (once) and the set-up; the
+    # other N − 1 are the iterations (G·u and the update).
+    once = cnmf_bench(bench, max(5, repeats), subcommand="nmf", bins=F, components=K, frames=T, iterations=1,
+                      divergence="euclid", threads=1, constant_start=None)["median_seconds"]
+    full = cnmf_bench(bench, max(5, repeats), subcommand="nmf", bins=F, components=K, frames=T, iterations=N,
+                      divergence="euclid", threads=1, constant_start=None)["median_seconds"]
+    per_iteration = (full - once) / (N - 1)
+    print(f"nmf: euclid, 1 thread: HᵀV + ‖v‖² + set-up + 1 iteration {once * 1000:.1f} ms, each further iteration "
+          f"{per_iteration * 1000:.3f} ms ({2 * K * K * T / per_iteration / 1e9:.0f} GFLOP/s on G·U)")
     try:
         import sklearn  # noqa: F401
         import threadpoolctl  # noqa: F401
@@ -358,7 +391,7 @@ def main():
         if "stft" in args.sections:
             stft_section(args.cnmf, args.cnmf_bench, args.repeats, workdir)
         if "nmf" in args.sections:
-            nmf_section(args.cnmf_bench, args.repeats, workdir)
+            nmf_section(args.cnmf_bench, args.repeats, workdir, args.cc)
         if "complex_nmf" in args.sections:
             complex_nmf_section(args.cnmf_bench, args.repeats, workdir, args.cc)
 
