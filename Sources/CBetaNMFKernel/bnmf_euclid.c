@@ -1,6 +1,7 @@
 // Group driver of the Euclidean fixed-basis NMF kernel (β = 2; see CBetaNMFKernel.h).
 //
-// Per frame, with b = Hᵀv and n = ‖v‖² computed once (double, f in order) and G = HᵀH:
+// Per frame, with b = Hᵀv and n = ‖v‖² computed once (double sums, f in order; see `project`)
+// and G = HᵀH:
 //
 //     g = G u                                   (float, b in order: the K × K × frames GEMM)
 //     cost(u) = ½ max(0, n − 2 uᵀb + uᵀg)      (double)

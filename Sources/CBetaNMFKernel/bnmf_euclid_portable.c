@@ -62,4 +62,4 @@ static void step(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update) 
     }
 }
 
-const bnmf_euclid_kernels bnmf_euclid_portable_kernels = { project, gram, step };
+const bnmf_euclid_kernels bnmf_euclid_portable_kernels = { project, project, gram, step };

@@ -8,9 +8,9 @@
 //     hrow[f][k]             H[f, k]
 // so neither pass shuffles or reduces across lanes. Frames of a group occupy `slots` (a multiple
 // of 8); slots beyond the frames of the call hold a zero frame (v = 0, u = 0).
-// Euclidean plans (bnmf_euclid*.c) instead hold G = HᵀH and H in double, both lane-wise over
+// Euclidean plans (bnmf_euclid*.c) instead hold G = HᵀH, H and H in double, all lane-wise over
 // components (G symmetric, so row b is column b):
-//     gram[b][a]             G[b, a] as float          hrow_d[f][k]   H[f, k] as double
+//     gram[b][a]   G[b, a] as float     hrow[f][k]   H[f, k]     hrow_d[f][k]   H[f, k] as double
 // and their slots come in blocks of BNMF_EUCLID_BLOCK (padding slots: v = 0, Hᵀv = 0, u = 0).
 #ifndef BNMF_INTERNAL_H
 #define BNMF_INTERNAL_H
@@ -47,10 +47,13 @@ typedef struct {
 /// The per-instruction-set loops of the Euclidean kernel (bnmf_euclid_*.c), each again a fixed
 /// function of one slot's data.
 typedef struct {
-    /// proj[j · kpad …] = Hᵀv (double, f in order) and norm[j] = ‖v‖² of the `slots` vectors
-    /// v[j] of `bins` floats (slots a multiple of BNMF_EUCLID_BLOCK). Also makes G at plan time
-    /// (with the columns of H as v; needs only plan->hrow_d).
+    /// proj[j · kpad …] = Hᵀv (double sums, f in order) and norm[j] = ‖v‖² (double) of the
+    /// `slots` vectors v[j] of `bins` floats (slots a multiple of BNMF_EUCLID_BLOCK). AVX-512:
+    /// products summed in float over blocks of 16 bins, the blocks' sums added in double.
     void (*project)(const bnmf_plan *plan, const float *const *v, int slots, double *proj, double *norm);
+    /// The same with every product in double (needs only plan->hrow_d): G at plan time, with the
+    /// columns of H as v.
+    void (*project_double)(const bnmf_plan *plan, const float *const *v, int slots, double *proj, double *norm);
     /// ws->gu = G · ws->uf (float, b in order) for the BNMF_EUCLID_BLOCK slots from j0.
     void (*gram)(const bnmf_plan *plan, bnmf_workspace *ws, int j0);
     /// ws->cost of the BNMF_EUCLID_BLOCK slots from j0 from ws->u, ws->gu, ws->proj,
@@ -67,9 +70,9 @@ struct bnmf_plan {
     float *htile;                // [tiles][K][16]
     float *hrow;                 // [bins][kpad]
     double *column_sums;         // [kpad] Σ_f H[f,k] in double, f in order (KL denominator)
-    // Euclidean plans have neither htile nor hrow but:
+    // Euclidean plans have hrow (for Hᵀv), no htile, and:
     float *gram;                 // [K][kpad] G = HᵀH (computed in double, rounded once)
-    double *hrow_d;              // [bins][kpad] H[f, k] in double (for Hᵀv)
+    double *hrow_d;              // [bins][kpad] H[f, k] in double (for G; the portable Hᵀv)
     bnmf_isa isa;
     const bnmf_kernels *kernels;
     const bnmf_euclid_kernels *euclid;

@@ -17,7 +17,8 @@
 // never depends on the other frames, on its position in the group, on the group size or on
 // the thread that runs it, so callers may split frames freely and get bit-identical results.
 // Euclidean (β = 2) runs on G = HᵀH (K × K, computed in double at plan time, stored as float)
-// and per frame b = Hᵀv, n = ‖v‖² (double, f in order, computed once per frame):
+// and per frame b = Hᵀv, n = ‖v‖² (computed once per frame, f in order: n in double; b in double
+// sums of float sums over 16 bins with AVX-512, in double throughout in the portable loops):
 //
 //     euclid: u ← u ⊙ b / (G u + ε),   cost ½ max(0, n − 2 uᵀb + uᵀ G u)
 //
@@ -86,7 +87,7 @@ void bnmf_run(const bnmf_plan *plan, bnmf_workspace *workspace, int frames, cons
               double *costs, size_t cost_stride);
 
 /// β = 2 only (other plans: does nothing): `projections` `[frames][components]` receives Hᵀv and
-/// `norms` `[frames]` ‖v‖² of `magnitudes` `[frames][bins]` (double, each sum over f in order;
+/// `norms` `[frames]` ‖v‖² of `magnitudes` `[frames][bins]` (each sum over f in order, as above;
 /// bit-identical to what bnmf_run computes). Time ≈ frames · K · F multiply-adds.
 void bnmf_euclid_project(const bnmf_plan *plan, bnmf_workspace *workspace, int frames, const float *magnitudes,
                          double *projections, double *norms);
