@@ -28,6 +28,10 @@ Sections
                `cc -O3 -march=native -ffast-math`) at the same sizes; a predecessor-style numpy
                implementation (the literal update on K×F×T complex128 arrays) at T = 100, which is
                what fits in memory; time(4T)/time(T) and time(4K)/time(K); peak resident memory.
+               The runs behind every ratio (2-thread speed-ups, time(4T)/time(T), time(4K)/time(K))
+               are interleaved, round after round (7 rounds; in each, every configuration runs as
+               one process: an untimed warm-up, then one timed run), and each ratio is the median
+               of its same-round pairs, printed with their range.
 Python references are skipped with a clear line when numpy/librosa/soundfile are missing.
 All timings are medians of --repeats runs on this machine.
 """
@@ -203,26 +207,66 @@ def yardstick(cc, workdir, variant, bins, components, frames, iterations, repeat
     return components * bins * frames * iterations / float(output[1])
 
 
+def interleaved_runs(bench, configurations, rounds, repeats):
+    """Runs each of `configurations` (name → cnmf_bench options) once per round, round-robin
+    (A, B, C, A, B, C, …), so that a change of load on this shared machine hits all of them
+    alike; returns name → the JSON reports of its `rounds` runs (each a median of `repeats`)."""
+    reports = {name: [] for name in configurations}
+    for _ in range(rounds):
+        for name, options in configurations.items():
+            reports[name].append(cnmf_bench(bench, repeats, **dict(options)))
+    return reports
+
+
+def paired_ratio(reports, numerator, denominator):
+    """Median over rounds of time(numerator) / time(denominator) of the same round, and the
+    range of those ratios."""
+    ratios = sorted(a["median_seconds"] / b["median_seconds"] for a, b in zip(reports[numerator], reports[denominator]))
+    return statistics.median(ratios), ratios[0], ratios[-1]
+
+
+def median_report(runs):
+    """The run whose time is the median of `runs` (an odd count: the middle one)."""
+    return sorted(runs, key=lambda r: r["median_seconds"])[len(runs) // 2]
+
+
 def complex_nmf_section(bench, repeats, workdir, cc):
     if not os.access(bench, os.X_OK):
         print(f"complex_nmf: skipped, {bench} is not built (run `make release`)")
         return
     repeats = max(3, repeats)
     F, K, T, N = 1025, 88, 400, 20
+    T_small = 100
     size = f"K={K}, F={F}, T={T}, {N} iterations"
-    one = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=1)
-    two = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=2)
-    api_one = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=1, mode="decompose")
-    api_two = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=2, mode="decompose")
+    # Every figure whose ratio is reported runs interleaved with its partner, `rounds` times
+    # (one timed run per process and round): the ratios are medians of same-round pairs, which
+    # on this shared virtual machine swing far less than ratios of runs made minutes apart.
+    rounds = max(7, repeats | 1)
+    common = dict(bins=F, iterations=N)
+    reports = interleaved_runs(bench, {
+        "one": dict(common, components=K, frames=T, threads=1),
+        "two": dict(common, components=K, frames=T, threads=2),
+        "api_one": dict(common, components=K, frames=T, threads=1, mode="decompose"),
+        "api_two": dict(common, components=K, frames=T, threads=2, mode="decompose"),
+        "small": dict(common, components=K, frames=T_small, threads=1),
+        "k22": dict(common, components=22, frames=T_small, threads=1),
+        "k352": dict(common, components=352, frames=T_small, threads=1),
+    }, rounds, 1)
+    one, two = median_report(reports["one"]), median_report(reports["two"])
+    api_one, api_two = median_report(reports["api_one"]), median_report(reports["api_two"])
+
+    def ratio(numerator, denominator):
+        middle, low, high = paired_ratio(reports, numerator, denominator)
+        return f"{middle:4.2f}x (range {low:.2f}–{high:.2f} over {rounds} interleaved pairs)"
     G = 1e9
-    print(f"complex_nmf: {size}; kernel instruction set: {one['instruction_set']}")
+    print(f"complex_nmf: {size}; kernel instruction set: {one['instruction_set']}; medians of {rounds} interleaved rounds")
     print(f"complex_nmf: kernel, 1 thread:                {one['updates_per_second'] / G:6.2f} G element updates/s per core ({one['median_seconds'] * 1000:7.1f} ms)")
     print(f"complex_nmf: kernel, 2 threads:               {two['updates_per_second'] / G:6.2f} G element updates/s ({two['median_seconds'] * 1000:7.1f} ms)   "
-          f"speed-up {one['median_seconds'] / two['median_seconds']:4.2f}x")
+          f"speed-up {ratio('one', 'two')}")
     print(f"complex_nmf: decompose end to end, 1 thread:  {api_one['updates_per_second'] / G:6.2f} G element updates/s ({api_one['median_seconds'] * 1000:7.1f} ms, "
           f"incl. allocating and first touching the {8 * K * F * T / 2**20:.0f} MiB phase tensor)")
     print(f"complex_nmf: decompose end to end, 2 threads: {api_two['updates_per_second'] / G:6.2f} G element updates/s ({api_two['median_seconds'] * 1000:7.1f} ms)   "
-          f"speed-up {api_one['median_seconds'] / api_two['median_seconds']:4.2f}x")
+          f"speed-up {ratio('api_one', 'api_two')}")
     print(f"complex_nmf: peak resident memory of decompose at T={T}: {api_two['peak_rss_bytes'] / 2**20:7.1f} MiB (phases alone {8 * K * F * T / 2**20:.0f} MiB)")
     # What two cores deliver right now: two independent 1-thread processes at once. On a shared
     # virtual machine this varies (vCPUs backed by one busy physical core give ~1x), and the
@@ -246,12 +290,9 @@ def complex_nmf_section(bench, repeats, workdir, cc):
               f"16-bin tiles {tiled / G:5.2f} G element updates/s")
         print(f"complex_nmf: kernel / best C yardstick, 1 thread: {one['updates_per_second'] / best:5.2f}x")
 
-    T_small = 100
-    base = cnmf_bench(bench, repeats, bins=F, components=K, frames=T_small, iterations=N, threads=1)
-    print(f"complex_nmf: time(4T)/time(T), T={T_small}->{4 * T_small}, K={K}, 1 thread: {one['median_seconds'] / base['median_seconds']:5.2f}")
-    k_runs = {k: cnmf_bench(bench, repeats, bins=F, components=k, frames=T_small, iterations=N, threads=1) for k in (22, 88, 352)}
-    print(f"complex_nmf: time(4K)/time(K), K=22->88, T={T_small}, 1 thread:  {k_runs[88]['median_seconds'] / k_runs[22]['median_seconds']:5.2f}")
-    print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, 1 thread: {k_runs[352]['median_seconds'] / k_runs[88]['median_seconds']:5.2f}"
+    print(f"complex_nmf: time(4T)/time(T), T={T_small}->{4 * T_small}, K={K}, 1 thread: {ratio('one', 'small')}")
+    print(f"complex_nmf: time(4K)/time(K), K=22->88, T={T_small}, 1 thread:  {ratio('small', 'k22')}")
+    print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, 1 thread: {ratio('k352', 'small')}"
           f"   (a frame's phases at K=352 are {8 * 352 * F / 2**20:.1f} MiB, more than this core's L2 cache)")
 
     try:
