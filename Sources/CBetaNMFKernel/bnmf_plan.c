@@ -133,15 +133,17 @@ bnmf_isa bnmf_plan_isa(const bnmf_plan *plan) { return plan->isa; }
 int bnmf_plan_group(const bnmf_plan *plan) { return plan->group; }
 
 bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
-    const size_t G = (size_t)plan->group, Kp = (size_t)plan->kpad, Fp = plan->fpad;
-    // β: num, den [G][Kp] float, wa, wb, root [G][Fp] float. Euclidean: gu [G][Kp] float,
-    // proj [G][Kp] double, norm [G] double.
     const int euclid = plan->kind == BNMF_EUCLID;
+    // Euclidean groups are padded to whole blocks of frames.
+    const size_t G = euclid ? round_up((size_t)plan->group, BNMF_EUCLID_BLOCK) : (size_t)plan->group;
+    const size_t Kp = (size_t)plan->kpad, Fp = plan->fpad;
+    // β: num, den [G][Kp] float, wa, wb, root [G][Fp] float. Euclidean: gu [G][Kp] float,
+    // proj [G][Kp] double, norm [G] double, bt [G][Kp] double.
     const size_t sizes[5] = {
         sizeof(float) * G * Kp,
         euclid ? sizeof(double) * G * Kp : sizeof(float) * G * Kp,
         euclid ? sizeof(double) * G : sizeof(float) * G * Fp,
-        euclid ? 0 : sizeof(float) * G * Fp,
+        euclid ? sizeof(double) * G * Kp : sizeof(float) * G * Fp,
         euclid ? 0 : sizeof(float) * G * Fp,
     };
     carver c = {0};
@@ -166,6 +168,7 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
         ws->gu = carve(&c, sizes[0]);
         ws->proj = carve(&c, sizes[1]);
         ws->norm = carve(&c, sizes[2]);
+        ws->bt = carve(&c, sizes[3]);
     } else {
         ws->num = carve(&c, sizes[0]);
         ws->den = carve(&c, sizes[1]);

@@ -24,7 +24,8 @@
 //
 // with G u in float32 (b in order; ≈ K² multiply-adds per frame and iteration, no pass over the
 // bins) and the update, the costs and the activations between iterations in double. Frames run
-// in blocks of 4 with all iterations of a block back to back (G stays in L1).
+// in blocks of 32 with all iterations of a block back to back (G stays in L1), the block's
+// frames side by side in the vector lanes.
 //
 // The plan is read-only after creation and may be shared by threads; each thread needs its own
 // workspace.
