@@ -45,37 +45,48 @@ static void store(const bnmf_plan *plan, const bnmf_workspace *ws, int count, do
     }
 }
 
-/// gu = G uf (float, b in order) for the block of slots from j0 (block layout, euclid_index).
+/// gu = G uf (float, b in order) for the block of slots from j0 (block layout, euclid_index:
+/// the innermost loop runs over the block's frames, contiguous, so that it vectorizes).
 static void gram(const bnmf_plan *plan, bnmf_workspace *ws, int j0) {
+    enum { B = BNMF_EUCLID_BLOCK };
     const int K = plan->components;
-    const size_t Kp = (size_t)plan->kpad;
-    for (int j = j0; j < j0 + BNMF_EUCLID_BLOCK; j++) {
+    const size_t Kp = (size_t)plan->kpad, at = euclid_index(Kp, j0, 0);
+    const float *u = ws->uf + at;
+    float *gu = ws->gu + at;
+    memset(gu, 0, sizeof(float) * (size_t)K * B);
+    for (int b = 0; b < K; b++) {
+        const float *g = plan->gram + (size_t)b * Kp;
         for (int a = 0; a < K; a++) {
-            float sum = 0;
-            for (int b = 0; b < K; b++) sum += plan->gram[(size_t)b * Kp + a] * ws->uf[euclid_index(Kp, j, b)];
-            ws->gu[euclid_index(Kp, j, a)] = sum;
+            for (int j = 0; j < B; j++) gu[(size_t)a * B + j] += g[a] * u[(size_t)b * B + j];
         }
     }
 }
 
 /// cost = ½ max(0, ‖v‖² + Σ_k u_k (G u − 2 Hᵀv)_k) (k in order) and, with `update`,
-/// u ← u ⊙ Hᵀv / (G u + ε).
+/// u ← u ⊙ Hᵀv / (G u + ε), for the block of slots from j0 (innermost loop over its frames).
 static void step(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update) {
+    enum { B = BNMF_EUCLID_BLOCK };
     const int K = plan->components;
-    const size_t Kp = (size_t)plan->kpad;
-    for (int j = j0; j < j0 + BNMF_EUCLID_BLOCK; j++) {
-        double sum = 0;
-        for (int k = 0; k < K; k++) {
-            const size_t at = euclid_index(Kp, j, k);
-            const double x = ws->u[at], b = ws->bt[at], g = ws->gu[at];
-            sum += x * (g - 2 * b);
+    const size_t at = euclid_index((size_t)plan->kpad, j0, 0);
+    double *u = ws->u + at;
+    float *uf = ws->uf + at;
+    const double *bt = ws->bt + at;
+    const float *gu = ws->gu + at;
+    double sum[B] = {0};
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < B; j++) {
+            const size_t i = (size_t)k * B + j;
+            const double x = u[i], b = bt[i], g = gu[i];
+            sum[j] += x * (g - 2 * b);
             if (update) {
-                ws->u[at] = x * b / (g + plan->eps);
-                ws->uf[at] = activation_float(ws->u[at]);
+                u[i] = x * b / (g + plan->eps);
+                uf[i] = activation_float(u[i]);
             }
         }
-        const double cost = ws->norm[j] + sum;
-        ws->cost[j] = cost < 0 ? 0 : 0.5 * cost;  // (NaN stays NaN)
+    }
+    for (int j = 0; j < B; j++) {
+        const double cost = ws->norm[j0 + j] + sum[j];
+        ws->cost[j0 + j] = cost < 0 ? 0 : 0.5 * cost;  // (NaN stays NaN)
     }
 }
 
