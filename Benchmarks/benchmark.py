@@ -375,11 +375,11 @@ def nmf_section(bench, repeats, workdir, cc):
               f"Euclidean G·U, {N} iterations × 2·K²·T = {flop / 1e9:.2f} GFLOP, at least {flop / peak / 1e6:.1f} ms on 1 thread")
     # Where the Euclidean time goes: one iteration is HᵀV + ‖v‖² (once) and the set-up; the
     # other N − 1 are the iterations (G·u and the update).
-    once = cnmf_bench(bench, max(5, repeats), subcommand="nmf", bins=F, components=K, frames=T, iterations=1,
-                      divergence="euclid", threads=1, constant_start=None)["median_seconds"]
-    full = cnmf_bench(bench, max(5, repeats), subcommand="nmf", bins=F, components=K, frames=T, iterations=N,
-                      divergence="euclid", threads=1, constant_start=None)["median_seconds"]
-    per_iteration = (full - once) / (N - 1)
+    # (Interleaved, 5 rounds of 5 runs each; the medians of the rounds' figures.)
+    common = dict(subcommand="nmf", bins=F, components=K, frames=T, divergence="euclid", threads=1, constant_start=None)
+    runs = interleaved_runs(bench, {"once": dict(common, iterations=1), "full": dict(common, iterations=N)}, 5, 5)
+    once = statistics.median(r["median_seconds"] for r in runs["once"])
+    per_iteration = statistics.median((b["median_seconds"] - a["median_seconds"]) / (N - 1) for a, b in zip(runs["once"], runs["full"]))
     print(f"nmf: euclid, 1 thread: HᵀV + ‖v‖² + set-up + 1 iteration {once * 1000:.1f} ms, each further iteration "
           f"{per_iteration * 1000:.3f} ms ({2 * K * K * T / per_iteration / 1e9:.0f} GFLOP/s on G·U)")
     try:
