@@ -17,6 +17,9 @@ Sections
                non_negative_factorization(update_H=False, solver='mu', tol=0) on the same float32 data,
                K = 88, F = 1025, T = 2000, 100 iterations, Euclidean, KL and beta = 0.5, 1 and 2
                threads (sklearn's BLAS limited with threadpoolctl); skipped when sklearn is missing.
+               First the roofline of the Euclidean iterations (this core's peak FMA rate measured by
+               Benchmarks/fma_peak.c, compiled here with `cc -O3 -march=native`) and where our
+               Euclidean time goes (a 1-iteration run: HᵀV, ‖v‖², set-up; then per iteration).
   complex_nmf  The Complex NMF engine (`cnmf-bench`, in-process) on random data, K = 88, F = 1025,
                T = 400, 20 iterations: element updates per second (one element update = one
                (component, bin) pair of one frame in one iteration) on one core and on two threads,
@@ -25,6 +28,10 @@ Sections
                `cc -O3 -march=native -ffast-math`) at the same sizes; a predecessor-style numpy
                implementation (the literal update on K×F×T complex128 arrays) at T = 100, which is
                what fits in memory; time(4T)/time(T) and time(4K)/time(K); peak resident memory.
+               The runs behind every ratio (2-thread speed-ups, time(4T)/time(T), time(4K)/time(K))
+               are interleaved, round after round (7 rounds; in each, every configuration runs as
+               one process: an untimed warm-up, then one timed run), and each ratio is the median
+               of its same-round pairs, printed with their range.
 Python references are skipped with a clear line when numpy/librosa/soundfile are missing.
 All timings are medians of --repeats runs on this machine.
 """
@@ -200,26 +207,66 @@ def yardstick(cc, workdir, variant, bins, components, frames, iterations, repeat
     return components * bins * frames * iterations / float(output[1])
 
 
+def interleaved_runs(bench, configurations, rounds, repeats):
+    """Runs each of `configurations` (name → cnmf_bench options) once per round, round-robin
+    (A, B, C, A, B, C, …), so that a change of load on this shared machine hits all of them
+    alike; returns name → the JSON reports of its `rounds` runs (each a median of `repeats`)."""
+    reports = {name: [] for name in configurations}
+    for _ in range(rounds):
+        for name, options in configurations.items():
+            reports[name].append(cnmf_bench(bench, repeats, **dict(options)))
+    return reports
+
+
+def paired_ratio(reports, numerator, denominator):
+    """Median over rounds of time(numerator) / time(denominator) of the same round, and the
+    range of those ratios."""
+    ratios = sorted(a["median_seconds"] / b["median_seconds"] for a, b in zip(reports[numerator], reports[denominator]))
+    return statistics.median(ratios), ratios[0], ratios[-1]
+
+
+def median_report(runs):
+    """The run whose time is the median of `runs` (an odd count: the middle one)."""
+    return sorted(runs, key=lambda r: r["median_seconds"])[len(runs) // 2]
+
+
 def complex_nmf_section(bench, repeats, workdir, cc):
     if not os.access(bench, os.X_OK):
         print(f"complex_nmf: skipped, {bench} is not built (run `make release`)")
         return
     repeats = max(3, repeats)
     F, K, T, N = 1025, 88, 400, 20
+    T_small = 100
     size = f"K={K}, F={F}, T={T}, {N} iterations"
-    one = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=1)
-    two = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=2)
-    api_one = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=1, mode="decompose")
-    api_two = cnmf_bench(bench, repeats, bins=F, components=K, frames=T, iterations=N, threads=2, mode="decompose")
+    # Every figure whose ratio is reported runs interleaved with its partner, `rounds` times
+    # (one timed run per process and round): the ratios are medians of same-round pairs, which
+    # on this shared virtual machine swing far less than ratios of runs made minutes apart.
+    rounds = max(7, repeats | 1)
+    common = dict(bins=F, iterations=N)
+    reports = interleaved_runs(bench, {
+        "one": dict(common, components=K, frames=T, threads=1),
+        "two": dict(common, components=K, frames=T, threads=2),
+        "api_one": dict(common, components=K, frames=T, threads=1, mode="decompose"),
+        "api_two": dict(common, components=K, frames=T, threads=2, mode="decompose"),
+        "small": dict(common, components=K, frames=T_small, threads=1),
+        "k22": dict(common, components=22, frames=T_small, threads=1),
+        "k352": dict(common, components=352, frames=T_small, threads=1),
+    }, rounds, 1)
+    one, two = median_report(reports["one"]), median_report(reports["two"])
+    api_one, api_two = median_report(reports["api_one"]), median_report(reports["api_two"])
+
+    def ratio(numerator, denominator):
+        middle, low, high = paired_ratio(reports, numerator, denominator)
+        return f"{middle:4.2f}x (range {low:.2f}–{high:.2f} over {rounds} interleaved pairs)"
     G = 1e9
-    print(f"complex_nmf: {size}; kernel instruction set: {one['instruction_set']}")
+    print(f"complex_nmf: {size}; kernel instruction set: {one['instruction_set']}; medians of {rounds} interleaved rounds")
     print(f"complex_nmf: kernel, 1 thread:                {one['updates_per_second'] / G:6.2f} G element updates/s per core ({one['median_seconds'] * 1000:7.1f} ms)")
     print(f"complex_nmf: kernel, 2 threads:               {two['updates_per_second'] / G:6.2f} G element updates/s ({two['median_seconds'] * 1000:7.1f} ms)   "
-          f"speed-up {one['median_seconds'] / two['median_seconds']:4.2f}x")
+          f"speed-up {ratio('one', 'two')}")
     print(f"complex_nmf: decompose end to end, 1 thread:  {api_one['updates_per_second'] / G:6.2f} G element updates/s ({api_one['median_seconds'] * 1000:7.1f} ms, "
           f"incl. allocating and first touching the {8 * K * F * T / 2**20:.0f} MiB phase tensor)")
     print(f"complex_nmf: decompose end to end, 2 threads: {api_two['updates_per_second'] / G:6.2f} G element updates/s ({api_two['median_seconds'] * 1000:7.1f} ms)   "
-          f"speed-up {api_one['median_seconds'] / api_two['median_seconds']:4.2f}x")
+          f"speed-up {ratio('api_one', 'api_two')}")
     print(f"complex_nmf: peak resident memory of decompose at T={T}: {api_two['peak_rss_bytes'] / 2**20:7.1f} MiB (phases alone {8 * K * F * T / 2**20:.0f} MiB)")
     # What two cores deliver right now: two independent 1-thread processes at once. On a shared
     # virtual machine this varies (vCPUs backed by one busy physical core give ~1x), and the
@@ -243,12 +290,9 @@ def complex_nmf_section(bench, repeats, workdir, cc):
               f"16-bin tiles {tiled / G:5.2f} G element updates/s")
         print(f"complex_nmf: kernel / best C yardstick, 1 thread: {one['updates_per_second'] / best:5.2f}x")
 
-    T_small = 100
-    base = cnmf_bench(bench, repeats, bins=F, components=K, frames=T_small, iterations=N, threads=1)
-    print(f"complex_nmf: time(4T)/time(T), T={T_small}->{4 * T_small}, K={K}, 1 thread: {one['median_seconds'] / base['median_seconds']:5.2f}")
-    k_runs = {k: cnmf_bench(bench, repeats, bins=F, components=k, frames=T_small, iterations=N, threads=1) for k in (22, 88, 352)}
-    print(f"complex_nmf: time(4K)/time(K), K=22->88, T={T_small}, 1 thread:  {k_runs[88]['median_seconds'] / k_runs[22]['median_seconds']:5.2f}")
-    print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, 1 thread: {k_runs[352]['median_seconds'] / k_runs[88]['median_seconds']:5.2f}"
+    print(f"complex_nmf: time(4T)/time(T), T={T_small}->{4 * T_small}, K={K}, 1 thread: {ratio('one', 'small')}")
+    print(f"complex_nmf: time(4K)/time(K), K=22->88, T={T_small}, 1 thread:  {ratio('small', 'k22')}")
+    print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, 1 thread: {ratio('k352', 'small')}"
           f"   (a frame's phases at K=352 are {8 * 352 * F / 2**20:.1f} MiB, more than this core's L2 cache)")
 
     try:
@@ -302,12 +346,42 @@ def sklearn_worker(directory, beta, threads, iterations, repeats):
                       "max_relative_difference": difference}))
 
 
-def nmf_section(bench, repeats, workdir):
+def fma_peak(cc, workdir):
+    """Compiles (once) and runs Benchmarks/fma_peak.c; returns this core's peak single-precision
+    GFLOP/s (AVX-512 if the compiler targets it, else AVX2), or None without a compiler."""
+    if cc is None:
+        return None
+    binary = os.path.join(workdir, "fma_peak")
+    if not os.path.exists(binary):
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fma_peak.c")
+        subprocess.run([cc, "-O3", "-march=native", source, "-o", binary], check=True)
+    report = json.loads(subprocess.run([binary], check=True, capture_output=True, text=True).stdout)
+    return report.get("avx512_gflops", report.get("avx2_gflops"))
+
+
+def nmf_section(bench, repeats, workdir, cc):
     if not os.access(bench, os.X_OK):
         print(f"nmf: skipped, {bench} is not built (run `make release`)")
         return
     K, F, T, N = 88, 1025, 2000, 100
     repeats = max(1, min(repeats, 3))
+    # Roofline of the Euclidean iterations: G·U is 2·K²·T FLOP per iteration (K × K by K × T).
+    peak = fma_peak(cc, workdir)
+    flop = 2 * K * K * T * N
+    if peak is None:
+        print("nmf: roofline skipped, no C compiler (cc) found")
+    else:
+        print(f"nmf: roofline: this core's peak single-precision FMA rate (Benchmarks/fma_peak.c) {peak:.0f} GFLOP/s; "
+              f"Euclidean G·U, {N} iterations × 2·K²·T = {flop / 1e9:.2f} GFLOP, at least {flop / peak / 1e6:.1f} ms on 1 thread")
+    # Where the Euclidean time goes: one iteration is HᵀV + ‖v‖² (once) and the set-up; the
+    # other N − 1 are the iterations (G·u and the update).
+    # (Interleaved, 5 rounds of 5 runs each; the medians of the rounds' figures.)
+    common = dict(subcommand="nmf", bins=F, components=K, frames=T, divergence="euclid", threads=1, constant_start=None)
+    runs = interleaved_runs(bench, {"once": dict(common, iterations=1), "full": dict(common, iterations=N)}, 5, 5)
+    once = statistics.median(r["median_seconds"] for r in runs["once"])
+    per_iteration = statistics.median((b["median_seconds"] - a["median_seconds"]) / (N - 1) for a, b in zip(runs["once"], runs["full"]))
+    print(f"nmf: euclid, 1 thread: HᵀV + ‖v‖² + set-up + 1 iteration {once * 1000:.1f} ms, each further iteration "
+          f"{per_iteration * 1000:.3f} ms ({2 * K * K * T / per_iteration / 1e9:.0f} GFLOP/s on G·U)")
     try:
         import sklearn  # noqa: F401
         import threadpoolctl  # noqa: F401
@@ -358,7 +432,7 @@ def main():
         if "stft" in args.sections:
             stft_section(args.cnmf, args.cnmf_bench, args.repeats, workdir)
         if "nmf" in args.sections:
-            nmf_section(args.cnmf_bench, args.repeats, workdir)
+            nmf_section(args.cnmf_bench, args.repeats, workdir, args.cc)
         if "complex_nmf" in args.sections:
             complex_nmf_section(args.cnmf_bench, args.repeats, workdir, args.cc)
 

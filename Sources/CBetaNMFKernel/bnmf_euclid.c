@@ -1,14 +1,17 @@
 // Group driver of the Euclidean fixed-basis NMF kernel (β = 2; see CBetaNMFKernel.h).
 //
-// Per frame, with b = Hᵀv and n = ‖v‖² computed once (double, f in order) and G = HᵀH:
+// Per frame, with b = Hᵀv and n = ‖v‖² computed once (double sums, f in order; see `project`)
+// and G = HᵀH:
 //
 //     g = G u                                   (float, b in order: the K × K × frames GEMM)
 //     cost(u) = ½ max(0, n − 2 uᵀb + uᵀg)      (double)
 //     u ← u ⊙ b / (g + ε)                       (double)
 //
-// Frames run in register blocks of BNMF_EUCLID_BLOCK, all iterations of a block back to back,
-// so that G (K·kpad floats, 34 KB for K = 88) stays in L1 and the block's activations in L1 or
-// registers; nothing of a frame's arithmetic depends on the other frames of its block or group.
+// Frames run in blocks of BNMF_EUCLID_BLOCK, all iterations of a block back to back, so that G
+// (K·kpad floats, 34 KB for K = 88) and the block's activations stay in L1; within a block the
+// frames are side by side (euclid_index), so that the vector lanes of G u and of the update run
+// over frames: no lane is padding (K = 88 fills 5.5 vectors of components) and no sum crosses
+// lanes. Nothing of a frame's arithmetic depends on the other frames of its block or group.
 #include "bnmf_internal.h"
 
 #include <string.h>
@@ -28,26 +31,14 @@ static void point_at_frames(const bnmf_plan *plan, bnmf_workspace *ws, const flo
     for (int j = 0; j < slots; j++) ws->v[j] = j < count ? magnitudes + (size_t)j * plan->bins : ws->zeros;
 }
 
-/// Runs `iterations` updates of the `count` frames whose Hᵀv / ‖v‖² are in ws->proj / ws->norm
-/// (zero in the `slots − count` padding slots), from `activations_in` to `activations_out`
-/// (`[count][K]`), writing costs[i · cost_stride + j].
-static void iterate_group(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots, const double *activations_in,
-                          double *activations_out, int iterations, int final_cost, double *costs, size_t cost_stride) {
-    const int K = plan->components;
-    const size_t Kp = (size_t)plan->kpad;
+/// Runs `iterations` updates of the `count` frames whose Hᵀv are `projections` (frame j's at
+/// j · stride) and ‖v‖² are in ws->norm (zero in the `slots − count` padding slots), from
+/// `activations_in` to `activations_out` (`[count][K]`), writing costs[i · cost_stride + j].
+static void iterate_group(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots, const double *projections,
+                          size_t stride, const double *activations_in, double *activations_out, int iterations,
+                          int final_cost, double *costs, size_t cost_stride) {
     const bnmf_euclid_kernels *kernels = plan->euclid;
-    for (int j = 0; j < slots; j++) {
-        double *u = ws->u + j * Kp;
-        float *uf = ws->uf + j * Kp;
-        memset(u, 0, sizeof(double) * Kp);
-        memset(uf, 0, sizeof(float) * Kp);
-        if (j < count) {
-            for (int k = 0; k < K; k++) {
-                u[k] = activations_in[(size_t)j * K + k];
-                uf[k] = activation_float(u[k]);
-            }
-        }
-    }
+    kernels->load(plan, ws, count, slots, activations_in, projections, stride);
     for (int j0 = 0; j0 < slots; j0 += BNMF_EUCLID_BLOCK) {
         const int last = count - j0 < BNMF_EUCLID_BLOCK ? count - j0 : BNMF_EUCLID_BLOCK;
         for (int i = 0; i < iterations + (final_cost != 0); i++) {
@@ -56,9 +47,7 @@ static void iterate_group(const bnmf_plan *plan, bnmf_workspace *ws, int count, 
             for (int j = 0; j < last; j++) costs[(size_t)i * cost_stride + j0 + j] = ws->cost[j0 + j];
         }
     }
-    for (int j = 0; j < count; j++) {
-        for (int k = 0; k < K; k++) activations_out[(size_t)j * K + k] = ws->u[j * Kp + k];
-    }
+    kernels->store(plan, ws, count, activations_out);
 }
 
 /// Hᵀv and ‖v‖² of `count` consecutive frames into the workspace (ws->proj, ws->norm), padded
@@ -78,8 +67,8 @@ void bnmf_euclid_run_magnitudes(const bnmf_plan *plan, bnmf_workspace *ws, int f
     for (int first = 0; first < frames; first += G) {
         const int count = frames - first < G ? frames - first : G;
         const int slots = project_group(plan, ws, magnitudes + (size_t)first * F, count);
-        iterate_group(plan, ws, count, slots, activations_in + (size_t)first * K, activations_out + (size_t)first * K,
-                      iterations, final_cost, costs + first, cost_stride);
+        iterate_group(plan, ws, count, slots, ws->proj, (size_t)plan->kpad, activations_in + (size_t)first * K,
+                      activations_out + (size_t)first * K, iterations, final_cost, costs + first, cost_stride);
     }
     RESTORE_SUBNORMALS();
 }
@@ -106,22 +95,13 @@ void bnmf_euclid_run(const bnmf_plan *plan, bnmf_workspace *ws, int frames, cons
                      double *costs, size_t cost_stride) {
     if (plan->kind != BNMF_EUCLID) return;
     const int K = plan->components, G = plan->group;
-    const size_t Kp = (size_t)plan->kpad;
     FLUSH_SUBNORMALS();
     for (int first = 0; first < frames; first += G) {
         const int count = frames - first < G ? frames - first : G;
         const int slots = (int)round_up((size_t)count, BNMF_EUCLID_BLOCK);
-        for (int j = 0; j < slots; j++) {
-            double *proj = ws->proj + j * Kp;
-            memset(proj, 0, sizeof(double) * Kp);
-            ws->norm[j] = 0;
-            if (j < count) {
-                memcpy(proj, projections + (size_t)(first + j) * K, sizeof(double) * (size_t)K);
-                ws->norm[j] = norms[first + j];
-            }
-        }
-        iterate_group(plan, ws, count, slots, activations_in + (size_t)first * K, activations_out + (size_t)first * K,
-                      iterations, final_cost, costs + first, cost_stride);
+        for (int j = 0; j < slots; j++) ws->norm[j] = j < count ? norms[first + j] : 0;
+        iterate_group(plan, ws, count, slots, projections + (size_t)first * K, (size_t)K, activations_in + (size_t)first * K,
+                      activations_out + (size_t)first * K, iterations, final_cost, costs + first, cost_stride);
     }
     RESTORE_SUBNORMALS();
 }

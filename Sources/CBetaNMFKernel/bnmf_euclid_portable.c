@@ -1,5 +1,6 @@
 // Plain-C loops of the Euclidean NMF kernel, for any CPU. Same layouts and the same order of
-// every sum as the AVX-512 loops (bnmf_euclid_avx512.c); the reciprocal is an exact division.
+// every sum over components as the AVX-512 loops (bnmf_euclid_avx512.c), Hᵀv all in double;
+// the reciprocal is an exact division.
 #include "bnmf_internal.h"
 
 #include <string.h>
@@ -23,43 +24,70 @@ static void project(const bnmf_plan *plan, const float *const *vectors, int slot
     }
 }
 
-/// gu = G uf (float, b in order, lane-wise over a) for the block of slots from j0.
-static void gram(const bnmf_plan *plan, bnmf_workspace *ws, int j0) {
+static void load(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots, const double *activations,
+                 const double *projections, size_t stride) {
     const int K = plan->components;
     const size_t Kp = (size_t)plan->kpad;
-    for (int j = j0; j < j0 + BNMF_EUCLID_BLOCK; j++) {
-        const float *u = ws->uf + j * Kp;
-        float *gu = ws->gu + j * Kp;
-        memset(gu, 0, sizeof(float) * Kp);
-        for (int b = 0; b < K; b++) {
-            const float *g = plan->gram + (size_t)b * Kp;
-            const float ub = u[b];
-            for (size_t a = 0; a < Kp; a++) gu[a] += g[a] * ub;
+    for (int j = 0; j < slots; j++) {
+        for (int k = 0; k < K; k++) {
+            const size_t at = euclid_index(Kp, j, k);
+            ws->u[at] = j < count ? activations[(size_t)j * K + k] : 0;
+            ws->uf[at] = activation_float(ws->u[at]);
+            ws->bt[at] = j < count ? projections[(size_t)j * stride + k] : 0;
         }
     }
 }
 
-/// cost = ½ max(0, ‖v‖² − 2 uᵀHᵀv + uᵀG u) and, with `update`, u ← u ⊙ Hᵀv / (G u + ε).
+static void store(const bnmf_plan *plan, const bnmf_workspace *ws, int count, double *activations) {
+    const int K = plan->components;
+    for (int j = 0; j < count; j++) {
+        for (int k = 0; k < K; k++) activations[(size_t)j * K + k] = ws->u[euclid_index((size_t)plan->kpad, j, k)];
+    }
+}
+
+/// gu = G uf (float, b in order) for the block of slots from j0 (block layout, euclid_index:
+/// the innermost loop runs over the block's frames, contiguous, so that it vectorizes).
+static void gram(const bnmf_plan *plan, bnmf_workspace *ws, int j0) {
+    enum { B = BNMF_EUCLID_BLOCK };
+    const int K = plan->components;
+    const size_t Kp = (size_t)plan->kpad, at = euclid_index(Kp, j0, 0);
+    const float *u = ws->uf + at;
+    float *gu = ws->gu + at;
+    memset(gu, 0, sizeof(float) * (size_t)K * B);
+    for (int b = 0; b < K; b++) {
+        const float *g = plan->gram + (size_t)b * Kp;
+        for (int a = 0; a < K; a++) {
+            for (int j = 0; j < B; j++) gu[(size_t)a * B + j] += g[a] * u[(size_t)b * B + j];
+        }
+    }
+}
+
+/// cost = ½ max(0, ‖v‖² + Σ_k u_k (G u − 2 Hᵀv)_k) (k in order) and, with `update`,
+/// u ← u ⊙ Hᵀv / (G u + ε), for the block of slots from j0 (innermost loop over its frames).
 static void step(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update) {
-    const size_t Kp = (size_t)plan->kpad;
-    for (int j = j0; j < j0 + BNMF_EUCLID_BLOCK; j++) {
-        double *u = ws->u + j * Kp;
-        float *uf = ws->uf + j * Kp;
-        const double *proj = ws->proj + j * Kp;
-        const float *gu = ws->gu + j * Kp;
-        double cross = 0, quadratic = 0;
-        for (size_t k = 0; k < Kp; k++) {
-            const double g = gu[k];
-            cross += u[k] * proj[k];
-            quadratic += u[k] * g;
+    enum { B = BNMF_EUCLID_BLOCK };
+    const int K = plan->components;
+    const size_t at = euclid_index((size_t)plan->kpad, j0, 0);
+    double *u = ws->u + at;
+    float *uf = ws->uf + at;
+    const double *bt = ws->bt + at;
+    const float *gu = ws->gu + at;
+    double sum[B] = {0};
+    for (int k = 0; k < K; k++) {
+        for (int j = 0; j < B; j++) {
+            const size_t i = (size_t)k * B + j;
+            const double x = u[i], b = bt[i], g = gu[i];
+            sum[j] += x * (g - 2 * b);
             if (update) {
-                u[k] = u[k] * proj[k] / (g + plan->eps);
-                uf[k] = activation_float(u[k]);
+                u[i] = x * b / (g + plan->eps);
+                uf[i] = activation_float(u[i]);
             }
         }
-        const double cost = ws->norm[j] - 2 * cross + quadratic;
-        ws->cost[j] = cost < 0 ? 0 : 0.5 * cost;  // (NaN stays NaN)
+    }
+    for (int j = 0; j < B; j++) {
+        const double cost = ws->norm[j0 + j] + sum[j];
+        ws->cost[j0 + j] = cost < 0 ? 0 : 0.5 * cost;  // (NaN stays NaN)
     }
 }
 
-const bnmf_euclid_kernels bnmf_euclid_portable_kernels = { project, gram, step };
+const bnmf_euclid_kernels bnmf_euclid_portable_kernels = { project, project, load, store, gram, step };

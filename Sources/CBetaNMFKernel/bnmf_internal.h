@@ -8,9 +8,9 @@
 //     hrow[f][k]             H[f, k]
 // so neither pass shuffles or reduces across lanes. Frames of a group occupy `slots` (a multiple
 // of 8); slots beyond the frames of the call hold a zero frame (v = 0, u = 0).
-// Euclidean plans (bnmf_euclid*.c) instead hold G = HᵀH and H in double, both lane-wise over
+// Euclidean plans (bnmf_euclid*.c) instead hold G = HᵀH, H and H in double, all lane-wise over
 // components (G symmetric, so row b is column b):
-//     gram[b][a]             G[b, a] as float          hrow_d[f][k]   H[f, k] as double
+//     gram[b][a]   G[b, a] as float     hrow[f][k]   H[f, k]     hrow_d[f][k]   H[f, k] as double
 // and their slots come in blocks of BNMF_EUCLID_BLOCK (padding slots: v = 0, Hᵀv = 0, u = 0).
 #ifndef BNMF_INTERNAL_H
 #define BNMF_INTERNAL_H
@@ -28,8 +28,9 @@
 /// Which divergence (β).
 typedef enum { BNMF_KL = 1, BNMF_HALF = 2, BNMF_IS = 3, BNMF_EUCLID = 4 } bnmf_kind;
 
-/// Frames of the Euclidean register block (all iterations of these frames run back to back).
-#define BNMF_EUCLID_BLOCK 4
+/// Frames of the Euclidean block (all iterations of these frames run back to back): the lanes
+/// of G u and of the update run over its frames (two vectors of floats).
+#define BNMF_EUCLID_BLOCK 32
 
 /// The per-instruction-set loops. Each is a fixed function of one slot's data (no dependence on
 /// threads, slots or group size).
@@ -47,14 +48,27 @@ typedef struct {
 /// The per-instruction-set loops of the Euclidean kernel (bnmf_euclid_*.c), each again a fixed
 /// function of one slot's data.
 typedef struct {
-    /// proj[j · kpad …] = Hᵀv (double, f in order) and norm[j] = ‖v‖² of the `slots` vectors
-    /// v[j] of `bins` floats (slots a multiple of BNMF_EUCLID_BLOCK). Also makes G at plan time
-    /// (with the columns of H as v; needs only plan->hrow_d).
+    /// proj[j · kpad …] = Hᵀv (double sums, f in order) and norm[j] = ‖v‖² (double) of the
+    /// `slots` vectors v[j] of `bins` floats (slots a multiple of BNMF_EUCLID_BLOCK), in the
+    /// layout [slot][kpad]. AVX-512:
+    /// products summed in float over blocks of 16 bins, the blocks' sums added in double.
     void (*project)(const bnmf_plan *plan, const float *const *v, int slots, double *proj, double *norm);
-    /// ws->gu = G · ws->uf (float, b in order) for the BNMF_EUCLID_BLOCK slots from j0.
+    /// The same with every product in double (needs only plan->hrow_d): G at plan time, with the
+    /// columns of H as v.
+    void (*project_double)(const bnmf_plan *plan, const float *const *v, int slots, double *proj, double *norm);
+    /// ws->u, ws->uf (activation_float) from `activations` `[count][K]` and ws->bt from
+    /// `projections` (slot j's K values at j · stride), into the block layout (euclid_index);
+    /// slots count … slots − 1 get u = 0 and Hᵀv = 0 (their rows are not read). The rows k ≥ K
+    /// of a block are never read.
+    void (*load)(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots, const double *activations,
+                 const double *projections, size_t stride);
+    /// `activations` `[count][K]` from ws->u.
+    void (*store)(const bnmf_plan *plan, const bnmf_workspace *ws, int count, double *activations);
+    /// ws->gu = G · ws->uf (float, b in order) for the BNMF_EUCLID_BLOCK slots from j0 (block
+    /// layout, see euclid_index).
     void (*gram)(const bnmf_plan *plan, bnmf_workspace *ws, int j0);
-    /// ws->cost of the BNMF_EUCLID_BLOCK slots from j0 from ws->u, ws->gu, ws->proj,
-    /// ws->norm; with `update`, u ← u ⊙ Hᵀv / (G u + ε) into ws->u and ws->uf.
+    /// ws->cost of the BNMF_EUCLID_BLOCK slots from j0 from ws->u, ws->gu, ws->bt, ws->norm;
+    /// with `update`, u ← u ⊙ Hᵀv / (G u + ε) into ws->u and ws->uf (block layout).
     void (*step)(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update);
 } bnmf_euclid_kernels;
 
@@ -67,9 +81,9 @@ struct bnmf_plan {
     float *htile;                // [tiles][K][16]
     float *hrow;                 // [bins][kpad]
     double *column_sums;         // [kpad] Σ_f H[f,k] in double, f in order (KL denominator)
-    // Euclidean plans have neither htile nor hrow but:
+    // Euclidean plans have hrow (for Hᵀv), no htile, and:
     float *gram;                 // [K][kpad] G = HᵀH (computed in double, rounded once)
-    double *hrow_d;              // [bins][kpad] H[f, k] in double (for Hᵀv)
+    double *hrow_d;              // [bins][kpad] H[f, k] in double (for G; the portable Hᵀv)
     bnmf_isa isa;
     const bnmf_kernels *kernels;
     const bnmf_euclid_kernels *euclid;
@@ -85,14 +99,22 @@ struct bnmf_workspace {
     float *wa, *wb, *root;       // [group][fpad] weights, √v
     double *constant;            // [group] Λ-independent part of the cost
     double *cost;                // [group] cost of the current iterate
-    // Euclidean only:
-    float *gu;                   // [group][kpad] G u
-    double *proj;                // [group][kpad] Hᵀv
+    // Euclidean only (slots: group rounded up to BNMF_EUCLID_BLOCK). u, uf, gu and bt are in
+    // the block layout of euclid_index, not [slot][kpad]:
+    float *gu;                   // [slots · kpad] G u
+    double *proj;                // [slots][kpad] Hᵀv as `project` gives it
+    double *bt;                  // [slots · kpad] Hᵀv
     double *norm;                // [group] ‖v‖²
     void *allocation;
 };
 
 static inline size_t round_up(size_t n, size_t multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+/// Where component k of slot j is in the Euclidean arrays u, uf, gu and bt: each block of
+/// BNMF_EUCLID_BLOCK slots holds kpad rows of BNMF_EUCLID_BLOCK values (its frames side by side).
+static inline size_t euclid_index(size_t kpad, int j, int k) {
+    return ((size_t)(j / BNMF_EUCLID_BLOCK) * kpad + (size_t)k) * BNMF_EUCLID_BLOCK + (size_t)(j % BNMF_EUCLID_BLOCK);
+}
 
 /// The float copy of an activation that Λ (or G u) is summed from; values below the smallest
 /// normal float (whose share of Λ ≥ ε is far below its rounding) are 0, so no subnormal enters

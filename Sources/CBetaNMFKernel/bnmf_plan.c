@@ -51,11 +51,11 @@ bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double
     const int tiles = (bins + BNMF_LANES - 1) / BNMF_LANES;
     const int kpad = (int)round_up((size_t)(components > 0 ? components : 1), BNMF_LANES);
     const int euclid = kind == BNMF_EUCLID;
-    // β: htile, hrow, column sums. Euclidean: G, H rows in double.
+    // β: htile, hrow, column sums. Euclidean: G, H rows in double, H rows.
     const size_t sizes[3] = {
         euclid ? sizeof(float) * (size_t)components * kpad : sizeof(float) * (size_t)tiles * components * BNMF_LANES,
         euclid ? sizeof(double) * (size_t)bins * kpad : sizeof(float) * (size_t)bins * kpad,
-        euclid ? 0 : sizeof(double) * (size_t)kpad,
+        euclid ? sizeof(float) * (size_t)bins * kpad : sizeof(double) * (size_t)kpad,
     };
     carver c = {0};
     carve(&c, sizeof(bnmf_plan));
@@ -81,8 +81,12 @@ bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double
     if (euclid) {
         plan->gram = carve(&c, sizes[0]);
         plan->hrow_d = carve(&c, sizes[1]);
+        plan->hrow = carve(&c, sizes[2]);
         for (int f = 0; f < bins; f++) {
-            for (int k = 0; k < components; k++) plan->hrow_d[(size_t)f * kpad + k] = basis[(size_t)k * bins + f];
+            for (int k = 0; k < components; k++) {
+                plan->hrow[(size_t)f * kpad + k] = basis[(size_t)k * bins + f];
+                plan->hrow_d[(size_t)f * kpad + k] = basis[(size_t)k * bins + f];
+            }
         }
         // Row a of G = HᵀH is Hᵀ (column a of H): the Hᵀv pass with the columns as frames (double,
         // f in order; G[a][b] and G[b][a] are the same products in the same order, so G is
@@ -100,7 +104,7 @@ bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double
         const float **columns = carve(&t, sizeof(float *) * (size_t)slots);
         const float *zeros = carve(&t, sizeof(float) * (size_t)bins);
         for (int a = 0; a < slots; a++) columns[a] = a < components ? basis + (size_t)a * bins : zeros;
-        plan->euclid->project(plan, columns, slots, gram, gram + (size_t)slots * kpad);
+        plan->euclid->project_double(plan, columns, slots, gram, gram + (size_t)slots * kpad);
         for (int a = 0; a < components; a++) {
             for (int b = 0; b < components; b++) plan->gram[(size_t)a * kpad + b] = (float)gram[(size_t)a * kpad + b];
         }
@@ -129,15 +133,17 @@ bnmf_isa bnmf_plan_isa(const bnmf_plan *plan) { return plan->isa; }
 int bnmf_plan_group(const bnmf_plan *plan) { return plan->group; }
 
 bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
-    const size_t G = (size_t)plan->group, Kp = (size_t)plan->kpad, Fp = plan->fpad;
-    // β: num, den [G][Kp] float, wa, wb, root [G][Fp] float. Euclidean: gu [G][Kp] float,
-    // proj [G][Kp] double, norm [G] double.
     const int euclid = plan->kind == BNMF_EUCLID;
+    // Euclidean groups are padded to whole blocks of frames.
+    const size_t G = euclid ? round_up((size_t)plan->group, BNMF_EUCLID_BLOCK) : (size_t)plan->group;
+    const size_t Kp = (size_t)plan->kpad, Fp = plan->fpad;
+    // β: num, den [G][Kp] float, wa, wb, root [G][Fp] float. Euclidean: gu [G][Kp] float,
+    // proj [G][Kp] double, norm [G] double, bt [G][Kp] double.
     const size_t sizes[5] = {
         sizeof(float) * G * Kp,
         euclid ? sizeof(double) * G * Kp : sizeof(float) * G * Kp,
         euclid ? sizeof(double) * G : sizeof(float) * G * Fp,
-        euclid ? 0 : sizeof(float) * G * Fp,
+        euclid ? sizeof(double) * G * Kp : sizeof(float) * G * Fp,
         euclid ? 0 : sizeof(float) * G * Fp,
     };
     carver c = {0};
@@ -162,6 +168,7 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
         ws->gu = carve(&c, sizes[0]);
         ws->proj = carve(&c, sizes[1]);
         ws->norm = carve(&c, sizes[2]);
+        ws->bt = carve(&c, sizes[3]);
     } else {
         ws->num = carve(&c, sizes[0]);
         ws->den = carve(&c, sizes[1]);

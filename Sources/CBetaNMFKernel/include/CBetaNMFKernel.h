@@ -17,13 +17,15 @@
 // never depends on the other frames, on its position in the group, on the group size or on
 // the thread that runs it, so callers may split frames freely and get bit-identical results.
 // Euclidean (β = 2) runs on G = HᵀH (K × K, computed in double at plan time, stored as float)
-// and per frame b = Hᵀv, n = ‖v‖² (double, f in order, computed once per frame):
+// and per frame b = Hᵀv, n = ‖v‖² (computed once per frame, f in order: n in double; b in double
+// sums of float sums over 16 bins with AVX-512, in double throughout in the portable loops):
 //
 //     euclid: u ← u ⊙ b / (G u + ε),   cost ½ max(0, n − 2 uᵀb + uᵀ G u)
 //
 // with G u in float32 (b in order; ≈ K² multiply-adds per frame and iteration, no pass over the
 // bins) and the update, the costs and the activations between iterations in double. Frames run
-// in blocks of 4 with all iterations of a block back to back (G stays in L1).
+// in blocks of 32 with all iterations of a block back to back (G stays in L1), the block's
+// frames side by side in the vector lanes.
 //
 // The plan is read-only after creation and may be shared by threads; each thread needs its own
 // workspace.
@@ -86,7 +88,7 @@ void bnmf_run(const bnmf_plan *plan, bnmf_workspace *workspace, int frames, cons
               double *costs, size_t cost_stride);
 
 /// β = 2 only (other plans: does nothing): `projections` `[frames][components]` receives Hᵀv and
-/// `norms` `[frames]` ‖v‖² of `magnitudes` `[frames][bins]` (double, each sum over f in order;
+/// `norms` `[frames]` ‖v‖² of `magnitudes` `[frames][bins]` (each sum over f in order, as above;
 /// bit-identical to what bnmf_run computes). Time ≈ frames · K · F multiply-adds.
 void bnmf_euclid_project(const bnmf_plan *plan, bnmf_workspace *workspace, int frames, const float *magnitudes,
                          double *projections, double *norms);

@@ -18,13 +18,14 @@ import Foundation
 /// and block split. Λ, the weights and the sums over bins are Float (fixed order); activations
 /// between iterations, the updates and the costs are Double.
 ///
-/// Euclidean is different: with `b = Hᵀv`, `n = ‖v‖²` (Double, once per frame, K·F
-/// multiply-adds) and `G = HᵀH` (Double at plan time, stored as Float), one iteration is
+/// Euclidean is different: with `b = Hᵀv`, `n = ‖v‖²` (once per frame, K·F multiply-adds; Double
+/// sums, of Float sums over 16 bins for `b` with AVX-512) and `G = HᵀH` (Double at plan time,
+/// stored as Float), one iteration is
 ///
 ///     u ← u ⊙ b / (G u + ε),   cost ½ max(0, n − 2 uᵀb + uᵀ G u)
 ///
-/// with `G u` in Float (K² multiply-adds, no pass over the bins; blocks of 4 frames run all their
-/// iterations with G in L1) and the update and cost in Double. Float `G u` puts a relative error
+/// with `G u` in Float (K² multiply-adds, no pass over the bins; blocks of 32 frames, side by side
+/// in the vector lanes, run all their iterations with G in L1) and the update and cost in Double. Float `G u` puts a relative error
 /// of ≈ 1e-7 into each update and ≈ 1e-7 · uᵀGu into the cost, which is ½‖v − Hu‖² minus
 /// nothing larger than that, so the cost's relative error grows like ‖v‖² / ‖v − Hu‖² (≈ 1e-6 at
 /// a 10 % residual).
@@ -35,9 +36,11 @@ import Foundation
 ///
 /// Speed (K = 88, F = 1025, T = 2000, 100 iterations, β = ½, AVX-512, one core): ≈ 25–55 G
 /// multiply-adds/s (1–2 s; the former Swift pass ≈ 4 G/s, 13 s). Euclidean, same sizes, one
-/// core: ≈ 37 ms (≈ 29 ms for the 100 × K² G u, ≈ 7 ms for HᵀV; the former Double Swift pass
-/// 1.7–2.7 s; scikit-learn's `solver='mu'` ≈ 63–100 ms on this machine). Memory: the plan ≈ 8·K·F
-/// bytes, each worker ≈ group · (12·F + 20·K) bytes (Euclidean: ≈ 28·K per frame of the group).
+/// core: ≈ 31 ms in C (≈ 18.5 ms for the 100 × K² G u, at this core's peak FMA rate; ≈ 7.5 ms
+/// for the updates and costs; ≈ 4.7 ms for HᵀV; the former Double Swift pass 1.7–2.7 s;
+/// scikit-learn's `solver='mu'` ≈ 63–100 ms on this machine). Memory: the plan ≈ 8·K·F
+/// bytes (Euclidean ≈ 12·K·F), each worker ≈ group · (12·F + 20·K) bytes (Euclidean: ≈ 36·K per
+/// frame of the group rounded up to 32).
 final class BetaNMFKernel: @unchecked Sendable {
     /// Instruction sets of the per-(k, f) loops.
     enum InstructionSet: Sendable {
@@ -51,8 +54,8 @@ final class BetaNMFKernel: @unchecked Sendable {
 
     /// Frames per group unless told otherwise (β-divergences: every load of H feeds 8 frames).
     static let defaultGroup = 8
-    /// Frames per group unless told otherwise for `.euclidean` (its Hᵀv pass streams H in Double
-    /// once per group; iterations need only G).
+    /// Frames per group unless told otherwise for `.euclidean` (its Hᵀv pass streams H once per
+    /// group; iterations need only G; one block of 32 frames).
     static let defaultEuclideanGroup = 32
 
     /// Rows of the basis (frequency bins).
@@ -94,7 +97,7 @@ final class BetaNMFKernel: @unchecked Sendable {
         bnmf_plan_isa(plan) == BNMF_ISA_AVX512 ? .avx512 : .portable
     }
 
-    /// One worker's scratch (≈ group · (12·F + 20·K) bytes; Euclidean ≈ group · 28·K).
+    /// One worker's scratch (≈ group · (12·F + 20·K) bytes; Euclidean ≈ group · 36·K).
     final class Workspace {
         fileprivate let pointer: OpaquePointer
         fileprivate init(plan: OpaquePointer) {
