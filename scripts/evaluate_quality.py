@@ -69,7 +69,7 @@ BASELINE = "baseline-nmf-wiener"
 
 # name -> (cnmf separate arguments, expected sum of the components: "mixture" | "reconstruction")
 CNMF_METHODS = {
-    "default": ([], "mixture"),  # `cnmf separate` with its defaults (β = ½ NMF on power, Wiener masks)
+    "default": ([], "mixture"),  # `cnmf separate` with its defaults (β = ½ NMF on power, consistent Wiener filtering)
     "cnmf-consistent": (["--method", "complex-nmf", "--components", "consistent"], "mixture"),
     "cnmf-model": (["--method", "complex-nmf", "--components", "model"], "reconstruction"),
     "cnmf-consistent-lambda0": (["--method", "complex-nmf", "--components", "consistent", "--lambda", "0"], "mixture"),

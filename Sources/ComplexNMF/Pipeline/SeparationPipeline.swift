@@ -115,7 +115,9 @@ public final class SeparationPipeline {
         var chunkers = (0..<channels).map { _ in
             ConsistencyChunker(chunkFrames: configuration.consistency.chunkFrames, marginFrames: configuration.consistency.marginFrames, frameCount: frameCount)
         }
-        var estimateBuffers: [ComplexMatrix] = []  // reused by every chunk of consistent Wiener filtering
+        // Reused by every chunk of consistent Wiener filtering.
+        var estimateBuffers: [ComplexMatrix] = []
+        let consistencyWorkspace = ConsistentWienerFilter.Workspace()
         let reader = FrameBlockReader(stream: try makeStream(), transform: transform, length: length)
         var cost = [Double](repeating: 0, count: configuration.iterations)
         var outputEnergy = [Double](repeating: 0, count: groups.names.count)
@@ -176,7 +178,8 @@ public final class SeparationPipeline {
                     var samples = [[Float]](repeating: [], count: groups.names.count)
                     for window in chunkers[c].add(spectrogram: y, activations: activations) {
                         let chunkSamples = Self.resynthesizeConsistently(window, with: resynthesizer, filter: filter, squareModel: !power,
-                                                                         estimates: &estimateBuffers, into: synthesizers.map { $0[c] }, threadCount: threads)
+                                                                         estimates: &estimateBuffers, workspace: consistencyWorkspace,
+                                                                         into: synthesizers.map { $0[c] }, threadCount: threads)
                         for o in samples.indices { samples[o] += chunkSamples[o] }
                     }
                     for (o, outputSamples) in samples.enumerated() { block.outputSamples[o].append(outputSamples) }
@@ -235,7 +238,7 @@ public final class SeparationPipeline {
     /// finished samples.
     static func resynthesizeConsistently(_ window: ConsistencyChunker.Window, with resynthesizer: ComponentResynthesizer,
                                          filter: ConsistentWienerFilter, squareModel: Bool, estimates: inout [ComplexMatrix],
-                                         into synthesizers: [OverlapAddSynthesizer], threadCount: Int) -> [[Float]] {
+                                         workspace: ConsistentWienerFilter.Workspace, into synthesizers: [OverlapAddSynthesizer], threadCount: Int) -> [[Float]] {
         let outputs = synthesizers.count
         let prepared = resynthesizer.prepare(spectrogram: window.spectrogram, activations: window.activations, phases: nil, threadCount: threadCount)
         let bins = window.spectrogram.rows, frames = window.frames.count
@@ -260,7 +263,8 @@ public final class SeparationPipeline {
         let totals: [Double] = squareModel
             ? (0..<outputs).map { power($0).reduce(0.0) { $0 + Double($1) } }
             : resynthesizer.componentTotals(of: window.activations)
-        filter.refine(&estimates, mixture: window.spectrogram, totalPowers: totals, power: power, threadCount: threadCount)
+        filter.refine(&estimates, mixture: window.spectrogram, totalPowers: totals, power: power, threadCount: threadCount,
+                      workspace: workspace)
         // The chunk's own frames.
         let first = window.chunk.lowerBound - window.frames.lowerBound, count = window.chunk.count
         var samples = [[Float]](repeating: [], count: outputs)

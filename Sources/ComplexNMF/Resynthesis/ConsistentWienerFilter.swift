@@ -79,8 +79,10 @@ public struct ConsistentWienerFilter: Sendable {
     ///   - threadCount: worker threads.
     ///   - recordObjective: also compute `Report.objective` (one more `Q` per output and iteration).
     @discardableResult
+    ///   - workspace: buffers to reuse from call to call (one per caller; nil: temporary ones).
     public func refine(_ estimates: inout [ComplexMatrix], mixture: ComplexMatrix, totalPowers totals: [Double],
-                       power: (Int) -> [Float], threadCount: Int = 1, recordObjective: Bool = false) -> Report {
+                       power: (Int) -> [Float], threadCount: Int = 1, recordObjective: Bool = false,
+                       workspace reusable: Workspace? = nil) -> Report {
         let bins = mixture.rows, frames = mixture.columns, outputs = estimates.count
         precondition(totals.count == outputs && estimates.allSatisfy { $0.rows == bins && $0.columns == frames }, "consistent Wiener shapes")
         precondition(bins == consistency.transform.configuration.binCount, "bins of the transform")
@@ -100,9 +102,11 @@ public struct ConsistentWienerFilter: Sendable {
         guard m >= 2 else { return report }
 
         let stride = 2 * entries
-        let workspace = ConsistentWienerWorkspace(outputs: m, stride: stride)
-        defer { workspace.deallocate() }
-        let ws = workspace
+        let frameWorkers = max(1, min(threadCount, frames)), outputWorkers = max(1, min(threadCount, m))
+        let owner = reusable ?? Workspace()
+        owner.reserve(floats: m * stride, reals: stride, scratches: outputWorkers, consistency: consistency)
+        let ws = owner.buffers
+        let scratches = owner.scratches
         // s ← the active estimates; 1/v and the preconditioner weights w = 1/(1/v + γ) per entry
         // (each twice, for re and im).
         for (a, j) in active.enumerated() {
@@ -122,8 +126,6 @@ public struct ConsistentWienerFilter: Sendable {
         // The active outputs' sum, which the solve keeps (Σ_j S_j = Y with the others fixed).
         ws.fixed.update(from: ws.s, count: stride)
         for a in 1..<m { let source = ws.s + a * stride; for i in 0..<stride { ws.fixed[i] += source[i] } }
-        let frameWorkers = max(1, min(threadCount, frames)), outputWorkers = max(1, min(threadCount, m))
-        let scratches = (0..<outputWorkers).map { _ in self.consistency.makeScratch() }
         let projection = consistency
         // Bin weights of the two-sided inner product, per real.
         let binWeights = (0..<(2 * bins)).map { Float(FrameRunConsistency.binWeight($0 / 2, binCount: bins)) }
@@ -220,20 +222,46 @@ public struct ConsistentWienerFilter: Sendable {
     }
 }
 
-/// The solver's vectors for `outputs` active outputs, `stride` reals each: estimates, residuals,
-/// directions, operator values (interleaved complex), `1/v` and preconditioner weights (each value
-/// twice, for re and im); and the active outputs' sum at the start (`stride` reals).
+extension ConsistentWienerFilter {
+    /// Buffers of `refine` kept between calls (they grow to the largest solve seen), so a stream
+    /// of chunks does not allocate and fault in fresh pages for every solve. Not thread-safe:
+    /// one per caller.
+    public final class Workspace: @unchecked Sendable {
+        var buffers = ConsistentWienerWorkspace(floats: 0, reals: 0)
+        var scratches: [FrameRunConsistency.Scratch] = []
+
+        /// An empty workspace.
+        public init() {}
+
+        func reserve(floats: Int, reals: Int, scratches count: Int, consistency: FrameRunConsistency) {
+            if buffers.floats < floats || buffers.reals < reals {
+                buffers.deallocate()
+                buffers = ConsistentWienerWorkspace(floats: max(floats, buffers.floats), reals: max(reals, buffers.reals))
+            }
+            while scratches.count < count { scratches.append(consistency.makeScratch()) }
+        }
+
+        deinit { buffers.deallocate() }
+    }
+}
+
+/// The solver's vectors (`floats` reals each): estimates, residuals, directions, operator values
+/// (interleaved complex), `1/v` and preconditioner weights (each value twice, for re and im); and
+/// the active outputs' sum at the start (`reals` reals).
 struct ConsistentWienerWorkspace: @unchecked Sendable {
     let s, r, p, q, inverseV, weight, fixed: UnsafeMutablePointer<Float>
+    let floats: Int, reals: Int
 
-    init(outputs: Int, stride: Int) {
-        s = .allocate(capacity: outputs * stride)
-        r = .allocate(capacity: outputs * stride)
-        p = .allocate(capacity: outputs * stride)
-        q = .allocate(capacity: outputs * stride)
-        inverseV = .allocate(capacity: outputs * stride)
-        weight = .allocate(capacity: outputs * stride)
-        fixed = .allocate(capacity: stride)
+    init(floats: Int, reals: Int) {
+        self.floats = floats
+        self.reals = reals
+        s = .allocate(capacity: max(1, floats))
+        r = .allocate(capacity: max(1, floats))
+        p = .allocate(capacity: max(1, floats))
+        q = .allocate(capacity: max(1, floats))
+        inverseV = .allocate(capacity: max(1, floats))
+        weight = .allocate(capacity: max(1, floats))
+        fixed = .allocate(capacity: max(1, reals))
     }
 
     func deallocate() {

@@ -208,9 +208,10 @@ import Testing
         #expect(config.effectiveComponentSignal == .mask && config.componentSignal == .consistent)
         #expect(config.iterations == 100 && config.blockFrames == 64 && config.seed == 0 && !config.mono)
         #expect(config.sparsity == 1.2 && config.lambda == nil && config.phaseJitter == 0)
-        #expect(config.consistency.iterations == 10 && config.consistency.relativeWeight == 10)
-        #expect(config.consistency.chunkFrames == 64 && config.consistency.marginFrames == 8 && config.consistency.inactiveShare == 1e-4)
-        #expect(config.effectiveConsistencyIterations == 10)
+        #expect(config.consistency.iterations == 20 && config.consistency.transformBudget == 40 && config.consistency.relativeWeight == 10)
+        #expect(config.consistency.chunkFrames == 64 && config.consistency.marginFrames == 4)
+        #expect(config.consistency.maximumActiveOutputs == 8 && config.consistency.inactiveShare == 1e-4)
+        #expect(config.effectiveConsistencyIterations == 20)
     }
 
     @Test func collidingFileNamesGetDistinctLabelsAndOutputs() throws {

@@ -40,6 +40,7 @@ import Testing
     static func filter(_ problem: Problem, iterations: Int, weight: Double = 10) throws -> ConsistentWienerFilter {
         var config = ConsistentWienerConfiguration()
         config.iterations = iterations
+        config.transformBudget = 1_000_000  // iterations as asked, whatever the output count
         config.relativeWeight = weight
         return try ConsistentWienerFilter(transform: problem.transform, configuration: config)
     }
@@ -119,6 +120,26 @@ import Testing
             try Self.filter(problem, iterations: 5).refine(&estimates, mixture: silent, powers: powers)
             #expect(estimates.allSatisfy { $0 == silent })
         }
+    }
+
+    @Test func theTransformBudgetSharesIterationsBetweenOutputs() {
+        let config = ConsistentWienerConfiguration()
+        #expect(config.iterations(activeOutputs: 2) == 20 && config.iterations(activeOutputs: 3) == 13)
+        #expect(config.iterations(activeOutputs: 4) == 10 && config.iterations(activeOutputs: 8) == 5)
+        var few = config
+        few.transformBudget = 3
+        #expect(few.iterations(activeOutputs: 8) == 1)
+    }
+
+    @Test func onlyTheLoudestOutputsTakePart() throws {
+        let (problem, _) = try Self.golden()
+        var config = ConsistentWienerConfiguration()
+        config.maximumActiveOutputs = 2
+        let filter = try ConsistentWienerFilter(transform: problem.transform, configuration: config)
+        #expect(filter.activeOutputs(totalPowers: [3, 1, 2]) == [0, 2])
+        #expect(filter.activeOutputs(totalPowers: [1, 1, 1]) == [0, 1], "ties go to the lower index")
+        #expect(filter.activeOutputs(totalPowers: [1, 1e-6, 0]) == [], "one audible output: nothing to solve")
+        #expect(filter.activeOutputs(totalPowers: [0, 0, 0]) == [])
     }
 
     @Test func invalidSettingsNameTheirFlag() {
