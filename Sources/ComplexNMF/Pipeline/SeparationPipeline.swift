@@ -13,7 +13,9 @@ public struct SeparationProgress: Sendable {
 ///
 /// Because the basis is fixed, frames are independent: memory is bounded by one block
 /// (`blockFrames`) whatever the input's duration, and results are identical for any block size
-/// and thread count. Complex NMF's default λ needs `Σ|Y|²` of the whole input, computed in a
+/// and thread count. NMF's Wiener outputs are then refined by consistent Wiener filtering
+/// (`ConsistentWienerFilter`) in fixed chunks of frames (`ConsistencyChunker`), so outputs lag
+/// the decomposition by up to one chunk and its margin; memory stays bounded by one chunk. Complex NMF's default λ needs `Σ|Y|²` of the whole input, computed in a
 /// first streaming pass (decode + STFT only).
 public final class SeparationPipeline {
     /// The fixed basis.
