@@ -25,7 +25,7 @@ let package = Package(
         // MARK: - β-divergence NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
         .target(name: "CBetaNMFKernel"),
 
-        // MARK: - Element-wise passes of consistent Wiener filtering in C (target clones; no compiler flags needed)
+        // MARK: - Element-wise passes of consistent Wiener filtering in C (AVX-512 chosen at run time; no compiler flags needed)
         .target(name: "CConsistentWienerKernel"),
 
         // MARK: - Command-line tool (thin layer over the library)

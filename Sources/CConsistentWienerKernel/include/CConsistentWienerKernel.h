@@ -13,7 +13,7 @@
 /// Each function handles frames [first, last) and writes one double per frame into
 /// `frame_sums[t]` where it returns a sum; frames are independent, so callers may split them
 /// over threads, and each frame's arithmetic is fixed whatever the split.
-/// The best instruction set is chosen at run time (target clones); no compiler flags needed.
+/// The best instruction set (AVX-512 or the baseline) is chosen at run time; no compiler flags needed.
 
 /// out ← x · inverse_power + gamma · out (out holds Q x); frame_sums[t] = ⟨x, out⟩ over outputs.
 void cw_apply_operator(int outputs, int bins, size_t stride, int first, int last,
