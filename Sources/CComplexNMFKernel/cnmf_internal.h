@@ -58,8 +58,15 @@ struct cnmf_workspace {
     double *activation;          // [K] U as double
     double *denominator;         // [K] (HᵀH U)_k
     double *power;               // [K] U_k^(p−1)
+    double *lanes;               // [K][16] lane-wise partial sums of the shared-phase shortcut
     void *allocation;
 };
+
+/// U_k ← max(floor, U_k · numerator_k / (denominator_k + λ p U_k^(p−1))) into ws->u (floor where
+/// the denominator is 0), from ws->activation, ws->power, ws->numerator and ws->denominator = HᵀH U.
+void cnmf_update_activations(const cnmf_plan *plan, cnmf_workspace *ws);
+/// The mixture phase Y/|Y| of one bin, in double (1 where |Y| = 0).
+void cnmf_mixture_phase(float re, float im, float *c, float *s);
 
 extern const cnmf_kernels cnmf_portable_kernels;
 #if defined(__x86_64__)

@@ -107,6 +107,7 @@ cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     carve(&c, sizeof(float) * K * 2 * CNMF_LANES);
     carve(&c, sizeof(float) * Kp);
     for (int i = 0; i < 4; i++) carve(&c, sizeof(double) * Kp);
+    carve(&c, sizeof(double) * K * CNMF_LANES);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
     memset(memory, 0, c.used);
@@ -123,16 +124,17 @@ cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     ws->activation = carve(&c, sizeof(double) * Kp);
     ws->denominator = carve(&c, sizeof(double) * Kp);
     ws->power = carve(&c, sizeof(double) * Kp);
+    ws->lanes = carve(&c, sizeof(double) * K * CNMF_LANES);
     return ws;
 }
 
 void cnmf_workspace_destroy(cnmf_workspace *workspace) { if (workspace) free(workspace->allocation); }
 
-/// U_k ← max(floor, U_k · numerator_k / ((HᵀH U)_k + λ p U_k^(p−1))), floor where the
-/// denominator is 0; everything from the iterate before the update.
-static void update_activations(const cnmf_plan *plan, cnmf_workspace *ws) {
+/// U_k ← max(floor, U_k · numerator_k / (denominator_k + λ p U_k^(p−1))), floor where the
+/// denominator is 0; ws->denominator must hold (HᵀH U)_k and ws->activation, ws->power the
+/// iterate before the update.
+void cnmf_update_activations(const cnmf_plan *plan, cnmf_workspace *ws) {
     const int K = plan->components;
-    plan->kernels->gram_times(plan, ws->activation, ws->denominator);
     const double lp = plan->lambda * plan->sparsity;
     for (int k = 0; k < K; k++) {
         const double old = ws->activation[k];
@@ -146,7 +148,7 @@ static void update_activations(const cnmf_plan *plan, cnmf_workspace *ws) {
 // The mixture phase is computed exactly as the Swift PhaseTensor(mixturePhasesOf:) does: in
 // double, a·a + b·b not fused, before the kernel's flush-to-zero mode is set.
 #pragma STDC FP_CONTRACT OFF
-static void mixture_phase(float re, float im, float *c, float *s) {
+void cnmf_mixture_phase(float re, float im, float *c, float *s) {
     const double x = re, y = im;
     const double magnitude = sqrt(x * x + y * y);
     *c = magnitude > 0 ? (float)(x / magnitude) : 1.0f;
@@ -156,7 +158,7 @@ static void mixture_phase(float re, float im, float *c, float *s) {
 void cnmf_mixture_phases(int bins, int components, const float *spectrum, float *phases) {
     for (int f = 0; f < bins; f++) {
         float c, s;
-        mixture_phase(spectrum[2 * f], spectrum[2 * f + 1], &c, &s);
+        cnmf_mixture_phase(spectrum[2 * f], spectrum[2 * f + 1], &c, &s);
         for (int k = 0; k < components; k++) {
             phases[(size_t)2 * (k + (size_t)components * f)] = c;
             phases[(size_t)2 * (k + (size_t)components * f) + 1] = s;
@@ -173,7 +175,7 @@ static void tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const flo
             const int f = tile * CNMF_LANES + j;
             y[j] = f < F ? spectrum[2 * f] : 0;
             y[CNMF_LANES + j] = f < F ? spectrum[2 * f + 1] : 0;
-            if (f < F) mixture_phase(spectrum[2 * f], spectrum[2 * f + 1], &c[j], &s[j]);
+            if (f < F) cnmf_mixture_phase(spectrum[2 * f], spectrum[2 * f + 1], &c[j], &s[j]);
             else { c[j] = 0; s[j] = 0; }
         }
         float *p = ws->ptile + (size_t)tile * K * 2 * CNMF_LANES;
@@ -215,7 +217,10 @@ void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
         const double penalty = kernels->powers(plan, ws);
         const double residual = kernels->sweep(plan, ws, update, !update && model != NULL);
         costs[i] = residual + 2 * plan->lambda * penalty;
-        if (update) update_activations(plan, ws);
+        if (update) {
+            kernels->gram_times(plan, ws->activation, ws->denominator);
+            cnmf_update_activations(plan, ws);
+        }
     }
     if (model) {
         // Activations at the floor are reported as 0; the model is recomputed from exactly those.

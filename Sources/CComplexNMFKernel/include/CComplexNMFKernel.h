@@ -59,6 +59,30 @@ void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *workspace,
                     const float *spectrum, float *activations, float *phases, int mixture_start,
                     int iterations, double *costs, float *model);
 
+/// The exact shortcut for a frame whose components all start at the mixture phase Y/|Y| (the
+/// default start): then z_kf = S_f P_kf + R_f = Y_f for every k, so the phases never move,
+/// |z_kf| = |Y_f|, and the iteration is sparse Euclidean NMF of |Y|:
+///
+///     U_k ← max(floor, U_k · N_k / ((HᵀH U)_k + λ p U_k^(p−1))),   N_k = Σ_f H[f,k] |Y_f|
+///     cost = ‖Y‖² − 2 Σ_k U_k N_k + Uᵀ HᵀH U + 2λ Σ_k U_k^p     (= Σ_f (|Y_f| − S_f)² + 2λ Σ U^p)
+///
+/// K·F work once per frame and K² per iteration, instead of ≈ K·F element updates per iteration.
+/// Same floor, same activation update code and the same cost definition as cnmf_frame_run from
+/// the mixture start; the two differ only by float rounding (cnmf_frame_run forms |z| from
+/// S P + R in float). Three steps:
+///
+/// N and ‖Y‖² of one frame: `numerator` receives K doubles; returns Σ_f |Y_f|². Time ≈ K·F.
+double cnmf_shared_phase_statistics(const cnmf_plan *plan, cnmf_workspace *workspace, const float *spectrum, double *numerator);
+/// `iterations` (≥ 0) updates of one frame's `activations` (K floats > 0, updated in place) from
+/// its statistics; `costs` receives `iterations + 1` doubles (objective after i updates).
+/// Time ≈ (iterations + 1) · K²; no allocation.
+void cnmf_shared_phase_run(const cnmf_plan *plan, cnmf_workspace *workspace, const double *numerator, double energy,
+                           float *activations, int iterations, double *costs);
+/// The end of a run: activations at the floor set to 0; `model` (2·bins floats, or NULL)
+/// receives F = S · Y/|Y| from exactly those activations; `phases` (2·components·bins floats,
+/// or NULL) receives the mixture phases (what cnmf_mixture_phases writes).
+void cnmf_shared_phase_finish(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases);
+
 /// Writes the mixture phase Y/|Y| of every bin (1 where |Y| = 0, computed in double) into
 /// every component: `phases` is `2·components·bins` floats, component fastest then bin.
 void cnmf_mixture_phases(int bins, int components, const float *spectrum, float *phases);

@@ -123,7 +123,30 @@ public struct ComplexNMF: Sendable {
 
         let run: ComplexNMFKernel.Run
         var phaseValues: [Float]
-        if rule.costThreshold == nil && rule.relativeTolerance == nil {
+        // The default start (mixture phase, no jitter) never leaves the mixture phase: the exact
+        // shortcut of `ComplexNMFKernel+SharedPhase` runs K² per iteration instead of ≈ K·F.
+        let sharedPhase = initialPhases == nil && jitter == 0
+        if sharedPhase && rule.costThreshold == nil && rule.relativeTolerance == nil {
+            var frameMajor: ComplexNMFKernel.Run?
+            phaseValues = makePhases { phases in
+                frameMajor = activations.values.withUnsafeMutableBufferPointer { u in
+                    kernel.runSharedPhaseFrameMajor(spectrogram: spectrogram, activations: u, phases: phases,
+                                                    iterations: rule.maximumIterations, threads: threads)
+                }
+            }
+            run = frameMajor!
+            try reportFrameMajorProgress(run, maximumIterations: rule.maximumIterations, progress: progress)
+        } else if sharedPhase {
+            phaseValues = makePhases { _ in }
+            run = try activations.values.withUnsafeMutableBufferPointer { u in
+                try phaseValues.withUnsafeMutableBufferPointer { phases in
+                    try kernel.runSharedPhaseInIterationOrder(spectrogram: spectrogram, activations: u, phases: phases, threads: threads) { costs in
+                        try reportIteration(costs[costs.count - 1], iteration: costs.count, maximumIterations: rule.maximumIterations, progress: progress)
+                        return !rule.shouldStop(costs: costs)
+                    }
+                }
+            }
+        } else if rule.costThreshold == nil && rule.relativeTolerance == nil {
             // A fixed number of iterations: frame-major, all iterations of a frame while its
             // phases stay in cache; each frame's initial phases are written just before it runs.
             var frameMajor: ComplexNMFKernel.Run?
@@ -135,13 +158,7 @@ public struct ComplexNMF: Sendable {
                 }
             }
             run = frameMajor!
-            // Progress is reported once all frames are done, iteration by iteration.
-            for (i, cost) in run.cost.enumerated() {
-                guard cost.isFinite else {
-                    throw ComplexNMFError.numericalFailure(reason: "Complex NMF objective became \(cost) at iteration \(i + 1)")
-                }
-                progress?(IterationProgress(iteration: i + 1, maximumIterations: rule.maximumIterations, cost: cost))
-            }
+            try reportFrameMajorProgress(run, maximumIterations: rule.maximumIterations, progress: progress)
         } else {
             // A cost threshold or tolerance: every iteration sums the cost over all frames
             // before the rule decides whether to run another.
@@ -156,11 +173,7 @@ public struct ComplexNMF: Sendable {
             run = try activations.values.withUnsafeMutableBufferPointer { u in
                 try phaseValues.withUnsafeMutableBufferPointer { phases in
                     try kernel.runInIterationOrder(spectrogram: spectrogram, activations: u, phases: phases, threads: threads) { costs in
-                        let cost = costs[costs.count - 1]
-                        guard cost.isFinite else {
-                            throw ComplexNMFError.numericalFailure(reason: "Complex NMF objective became \(cost) at iteration \(costs.count)")
-                        }
-                        progress?(IterationProgress(iteration: costs.count, maximumIterations: rule.maximumIterations, cost: cost))
+                        try reportIteration(costs[costs.count - 1], iteration: costs.count, maximumIterations: rule.maximumIterations, progress: progress)
                         return !rule.shouldStop(costs: costs)
                     }
                 }
@@ -175,6 +188,23 @@ public struct ComplexNMF: Sendable {
                                 reconstruction: run.reconstruction, cost: run.cost, initialCost: run.initialCost,
                                 frameCosts: run.frameCosts, lambda: lambda)
     }
+}
+
+/// Progress of a frame-major run, reported once all frames are done, iteration by iteration.
+/// - Throws: `ComplexNMFError.numericalFailure` at the first iteration whose cost is not finite.
+private func reportFrameMajorProgress(_ run: ComplexNMFKernel.Run, maximumIterations: Int, progress: ((IterationProgress) -> Void)?) throws {
+    for (i, cost) in run.cost.enumerated() {
+        try reportIteration(cost, iteration: i + 1, maximumIterations: maximumIterations, progress: progress)
+    }
+}
+
+/// Reports the cost after `iteration` (counted from 1).
+/// - Throws: `ComplexNMFError.numericalFailure` when it is not finite.
+private func reportIteration(_ cost: Double, iteration: Int, maximumIterations: Int, progress: ((IterationProgress) -> Void)?) throws {
+    guard cost.isFinite else {
+        throw ComplexNMFError.numericalFailure(reason: "Complex NMF objective became \(cost) at iteration \(iteration)")
+    }
+    progress?(IterationProgress(iteration: iteration, maximumIterations: maximumIterations, cost: cost))
 }
 
 /// Seeded perturbation of phases: `P ← P · exp(jφ)`, `φ ~ N(0, σ²)` drawn from a generator

@@ -43,7 +43,7 @@ final class ComplexNMFKernel: @unchecked Sendable {
     let components: Int
     let lambda: Double
     let sparsity: Double
-    private let plan: OpaquePointer
+    let plan: OpaquePointer
 
     /// A kernel for `basis` `[bins × K]` (copied; the caller's matrix is never modified).
     init(basis: RealMatrix, lambda: Double, sparsity: Double, instructionSet: InstructionSet = .automatic) {
@@ -72,15 +72,22 @@ final class ComplexNMFKernel: @unchecked Sendable {
 
     /// One worker's scratch (≈ 8·K·F bytes).
     final class Workspace {
-        fileprivate let pointer: OpaquePointer
-        fileprivate init(plan: OpaquePointer) {
+        let pointer: OpaquePointer
+        /// K doubles: a frame's `Hᵀ|Y|` in the shared-phase shortcut.
+        let statistics: UnsafeMutableBufferPointer<Double>
+        fileprivate init(plan: OpaquePointer, components: Int) {
             guard let pointer = cnmf_workspace_create(plan) else { fatalError("ComplexNMFKernel: out of memory for a workspace") }
             self.pointer = pointer
+            statistics = .allocate(capacity: max(1, components))
+            statistics.initialize(repeating: 0)
         }
-        deinit { cnmf_workspace_destroy(pointer) }
+        deinit {
+            cnmf_workspace_destroy(pointer)
+            statistics.deallocate()
+        }
     }
 
-    func makeWorkspace() -> Workspace { Workspace(plan: plan) }
+    func makeWorkspace() -> Workspace { Workspace(plan: plan, components: components) }
 
     /// Runs `iterations` updates of one frame in place (see `cnmf_frame_run`): `spectrum` 2F floats,
     /// `activations` K floats (> 0), `phases` 2KF floats (not read with `mixtureStart`, which
@@ -127,7 +134,26 @@ extension ComplexNMFKernel {
     /// the model `8 · F · T` bytes and one workspace per thread.
     func runFrameMajor(spectrogram: ComplexMatrix, activations: UnsafeMutableBufferPointer<Float>, phases: UnsafeMutableBufferPointer<Float>,
                        start: PhaseStart, iterations: Int, threads: Int) -> Run {
-        let frames = spectrogram.columns, perFrame = 2 * components * bins, stride = iterations + 1
+        let perFrame = 2 * components * bins
+        return eachFrameOnce(spectrogram: spectrogram, iterations: iterations, threads: threads) { workspace, t, spectrum, costs, model in
+            let frame = UnsafeMutableBufferPointer(rebasing: phases[(t * perFrame)..<((t + 1) * perFrame)])
+            var mixtureStart = false
+            switch start {
+            case .given: break
+            case .mixture: mixtureStart = true
+            case let .prepared(prepare): prepare(t, frame)
+            }
+            run(spectrum: spectrum, activations: activations.baseAddress.map { $0 + components * t }, phases: frame.baseAddress,
+                mixtureStart: mixtureStart, iterations: iterations, costs: costs, model: model, workspace: workspace)
+        }
+    }
+
+    /// The frame-major driver: `threads` workers take frames from a shared counter and call
+    /// `body(workspace, t, spectrum of t, costs of t (iterations + 1 doubles), model of t)`;
+    /// then the per-frame costs are summed over frames in frame order.
+    func eachFrameOnce(spectrogram: ComplexMatrix, iterations: Int, threads: Int,
+                       _ body: (Workspace, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Float>?) -> Void) -> Run {
+        let frames = spectrogram.columns, stride = iterations + 1
         var frameCosts = [Double](repeating: 0, count: stride * frames)
         var reconstruction = ComplexMatrix(rows: bins, columns: frames)
         let queue = FrameQueue(frames: frames)
@@ -137,16 +163,8 @@ extension ComplexNMFKernel {
                     runWorkers(threads) { _ in
                         let workspace = makeWorkspace()
                         while let t = queue.next() {
-                            let frame = UnsafeMutableBufferPointer(rebasing: phases[(t * perFrame)..<((t + 1) * perFrame)])
-                            var mixtureStart = false
-                            switch start {
-                            case .given: break
-                            case .mixture: mixtureStart = true
-                            case let .prepared(prepare): prepare(t, frame)
-                            }
-                            run(spectrum: y.baseAddress.map { $0 + 2 * bins * t }, activations: activations.baseAddress.map { $0 + components * t },
-                                phases: frame.baseAddress, mixtureStart: mixtureStart, iterations: iterations,
-                                costs: costs.baseAddress! + stride * t, model: model.baseAddress.map { $0 + 2 * bins * t }, workspace: workspace)
+                            body(workspace, t, y.baseAddress.map { UnsafePointer($0 + 2 * bins * t) }, costs.baseAddress! + stride * t,
+                                 model.baseAddress.map { $0 + 2 * bins * t })
                         }
                     }
                 }
@@ -215,8 +233,8 @@ extension ComplexNMFKernel {
     }
 }
 
-/// Hands out frame indices 0, 1, … to workers, each once.
-private final class FrameQueue: @unchecked Sendable {
+/// Hands out frame indices 0, 1, … to workers, each once (shared by the Complex NMF drivers).
+final class FrameQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var nextFrame = 0
     private let frames: Int

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+@testable import ComplexNMF
+
+/// The mixture-phase start's exact shortcut (`ComplexNMFKernel+SharedPhase`, taken by
+/// `ComplexNMF.decompose` when no initial phases and no jitter are given) against the general
+/// float sweep from the same start and against the plain double reference kernel.
+@Suite struct ComplexNMFSharedPhaseTests {
+    typealias Problem = ComplexNMFKernelTests
+
+    /// `decompose` from the default start (the shortcut), `iterations` fixed.
+    static func shortcut(_ y: ComplexMatrix, _ h: RealMatrix, u0: RealMatrix, lambda: Double, sparsity: Double,
+                         rule: StoppingRule) throws -> ComplexNMFResult {
+        var config = ComplexNMFConfiguration()
+        config.lambda = lambda
+        config.sparsity = sparsity
+        config.stopping = rule
+        return try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+    }
+
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable],
+          [(1.2, nil), (0.6, 1e-3), (1.9, 10.0), (1.0, 0.0)] as [(Double, Double?)])
+    func shortcutAgreesWithTheGeneralSweepFromTheMixturePhase(instructionSet: ComplexNMFKernel.InstructionSet,
+                                                               parameters: (Double, Double?)) throws {
+        let (p, fixedLambda) = parameters
+        let (y, h) = try Problem.problem()
+        let lambda = fixedLambda ?? Problem.lambda(y, sparsity: p)
+        let start = Problem.startingPoint(y, components: h.columns, jitter: 0)
+        let general = Problem.fast(y, h, start: start, lambda: lambda, sparsity: p, iterations: 60, instructionSet: instructionSet)
+        let shortcut = try Self.shortcut(y, h, u0: start.0, lambda: lambda, sparsity: p, rule: StoppingRule(maximumIterations: 60))
+        let costError = Problem.worstRelative([shortcut.initialCost] + shortcut.cost, [general.initialCost] + general.cost)
+        #expect(costError < 1e-6, "objective differs by \(costError) (relative)")
+        let activationError = relativeError(shortcut.activations.values.map(Double.init), general.activations.values.map(Double.init))
+        #expect(activationError < 1e-5, "activations differ by \(activationError)")
+        let modelError = relativeError(shortcut.reconstruction.values.map(Double.init), general.reconstruction.values.map(Double.init))
+        #expect(modelError < 1e-5, "reconstruction differs by \(modelError)")
+        #expect(shortcut.phases == start.1, "phases must stay exactly at the mixture phase")
+        // The general sweep leaves them there too, up to float rounding.
+        #expect(Problem.weightedPhaseDifference(general, shortcut, basis: h) < 1e-5)
+    }
+
+    @Test(arguments: [(1.2, nil), (0.6, 1e-3), (1.0, 0.0)] as [(Double, Double?)])
+    func shortcutAgreesWithTheDoubleReference(parameters: (Double, Double?)) throws {
+        let (p, fixedLambda) = parameters
+        let (y, h) = try Problem.problem()
+        let lambda = fixedLambda ?? Problem.lambda(y, sparsity: p)
+        let start = Problem.startingPoint(y, components: h.columns, jitter: 0)
+        let reference = ComplexNMFReferenceKernel.decompose(spectrogram: y, basis: h, activations: start.0, phases: start.1, lambda: lambda,
+                                                            sparsity: p, stopping: StoppingRule(maximumIterations: 40))
+        let shortcut = try Self.shortcut(y, h, u0: start.0, lambda: lambda, sparsity: p, rule: StoppingRule(maximumIterations: 40))
+        #expect(Problem.worstRelative([shortcut.initialCost] + shortcut.cost, [reference.initialCost] + reference.cost) < 1e-6)
+        #expect(relativeError(shortcut.activations.values.map(Double.init), reference.activations.values.map(Double.init)) < 1e-5)
+        #expect(relativeError(shortcut.reconstruction.values.map(Double.init), reference.reconstruction.values.map(Double.init)) < 1e-5)
+    }
+
+    @Test func objectiveNeverIncreasesAndStaysNonNegative() throws {
+        let (y, h) = try Problem.problem()
+        let start = Problem.startingPoint(y, components: h.columns, jitter: 0)
+        let result = try Self.shortcut(y, h, u0: start.0, lambda: Problem.lambda(y, sparsity: 1.2), sparsity: 1.2,
+                                       rule: StoppingRule(maximumIterations: 200))
+        let costs = [result.initialCost] + result.cost
+        for i in 1..<costs.count {
+            #expect(costs[i] <= costs[i - 1] * (1 + 1e-12), "objective rose from \(costs[i - 1]) to \(costs[i]) at iteration \(i)")
+        }
+        #expect(costs.allSatisfy { $0 >= 0 && $0.isFinite })
+        #expect(result.cost.last! < 0.5 * result.initialCost, "200 iterations must fit the mixture much better than the start")
+    }
+
+    /// An exact fit: Y = H·U* with the mixture phase. Without penalty the residual must approach 0
+    /// through the expanded cost ‖Y‖² − 2UᵀN + UᵀGU, which rounding must never drive below 0.
+    @Test func exactlyRepresentableMixtureIsFittedAndItsCostNeverNegative() throws {
+        let (y0, h) = try Problem.problem(frames: 6)
+        var truth = RealMatrix(rows: h.columns, columns: y0.columns)
+        for t in 0..<y0.columns { for k in 0..<h.columns where (k + t) % 4 == 0 { truth[k, t] = Float(1 + k % 3) } }
+        var y = ComplexMatrix(rows: y0.rows, columns: y0.columns)
+        for t in 0..<y.columns {
+            for f in 0..<y.rows {
+                var s = 0.0
+                for k in 0..<h.columns { s += Double(h[f, k]) * Double(truth[k, t]) }
+                let angle = Double(f * 7 + t * 3) * 0.37
+                y.values[2 * (f + y.rows * t)] = Float(s * cos(angle))
+                y.values[2 * (f + y.rows * t) + 1] = Float(s * sin(angle))
+            }
+        }
+        let u0 = RealMatrix(rows: h.columns, columns: y.columns, repeating: 1)
+        let result = try Self.shortcut(y, h, u0: u0, lambda: 0, sparsity: 1.2, rule: StoppingRule(maximumIterations: 500))
+        #expect(result.cost.allSatisfy { $0 >= 0 })
+        #expect(result.cost.last! < 1e-3 * result.initialCost, "residual \(result.cost.last!) of \(result.initialCost)")
+    }
+
+    @Test func silentFramesZeroBinsAndZeroColumnsGiveZerosNotNaN() throws {
+        let (y0, h0) = try Problem.problem(frames: 5)
+        var y = y0, h = h0
+        for f in 0..<y.rows { y.values[2 * (f + y.rows * 2)] = 0; y.values[2 * (f + y.rows * 2) + 1] = 0 }   // frame 2 silent
+        for t in 0..<y.columns { y.values[2 * (40 + y.rows * t)] = 0; y.values[2 * (40 + y.rows * t) + 1] = 0 }   // bin 40 silent
+        for f in 0..<h.rows { h[f, 3] = 0 }   // a zero template
+        for rule in [StoppingRule(maximumIterations: 20), StoppingRule(maximumIterations: 20, relativeTolerance: 1e-12)] {
+            let result = try Self.shortcut(y, h, u0: RealMatrix(rows: h.columns, columns: y.columns, repeating: 1), lambda: 1e-3,
+                                           sparsity: 1.2, rule: rule)
+            #expect(result.activations.values.allSatisfy(\.isFinite) && result.reconstruction.values.allSatisfy(\.isFinite))
+            #expect(result.cost.allSatisfy(\.isFinite) && result.initialCost.isFinite)
+            #expect((0..<h.columns).allSatisfy { result.activations[$0, 2] == 0 }, "a silent frame has zero activations")
+            #expect((0..<y.columns).allSatisfy { result.activations[3, $0] == 0 }, "a zero template has zero activations")
+            let i = 2 * (3 + h.columns * (40 + y.rows * 1))
+            #expect(result.phases.values[i] == 1 && result.phases.values[i + 1] == 0, "phase 0 where |Y| = 0")
+        }
+    }
+
+    /// Phases given explicitly (even if they equal the mixture phase) and any jitter take the
+    /// general sweep: only the default start is known to keep the phases together.
+    @Test func onlyTheDefaultStartTakesTheShortcut() throws {
+        let (y, h) = try Problem.problem(frames: 6)
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 8)
+        var config = ComplexNMFConfiguration()
+        config.stopping = StoppingRule(maximumIterations: 30)
+        config.phaseJitter = 1e-3
+        let jittered = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        let mixture = PhaseTensor(mixturePhasesOf: y, components: h.columns)
+        #expect(jittered.phases != mixture, "with jitter the phases move apart")
+    }
+}
