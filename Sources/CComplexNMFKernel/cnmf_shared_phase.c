@@ -102,5 +102,5 @@ void cnmf_shared_phase_finish(const cnmf_plan *plan, const float *spectrum, floa
             }
         }
     }
-    if (phases) cnmf_mixture_phases(F, K, spectrum, phases);
+    if (phases) cnmf_mixture_phases(F, 1, spectrum, phases);
 }

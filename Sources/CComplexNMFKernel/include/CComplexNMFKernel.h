@@ -79,8 +79,9 @@ double cnmf_shared_phase_statistics(const cnmf_plan *plan, cnmf_workspace *works
 void cnmf_shared_phase_run(const cnmf_plan *plan, cnmf_workspace *workspace, const double *numerator, double energy,
                            float *activations, int iterations, double *costs);
 /// The end of a run: activations at the floor set to 0; `model` (2·bins floats, or NULL)
-/// receives F = S · Y/|Y| from exactly those activations; `phases` (2·components·bins floats,
-/// or NULL) receives the mixture phases (what cnmf_mixture_phases writes).
+/// receives F = S · Y/|Y| from exactly those activations; `phases` (2·bins floats, or NULL)
+/// receives the mixture phase of each bin, the phase of every component (what
+/// cnmf_mixture_phases writes for one component).
 void cnmf_shared_phase_finish(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases);
 
 /// Writes the mixture phase Y/|Y| of every bin (1 where |Y| = 0, computed in double) into

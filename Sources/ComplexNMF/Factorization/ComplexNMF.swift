@@ -4,7 +4,8 @@ import Foundation
 public struct ComplexNMFResult: Sendable {
     /// Activations `U` `[components × frames]` (values at the internal floor reported as 0).
     public var activations: RealMatrix
-    /// Phases `P` `[components × bins × frames]`.
+    /// Phases `P` `[components × bins × frames]`; in the shared layout (one phase per bin and
+    /// frame) after the default start, in the per-component layout otherwise.
     public var phases: PhaseTensor
     /// The model `Σ_k H[:,k] U[k,:] P[k,:,:]` `[bins × frames]` after the last iteration.
     public var reconstruction: ComplexMatrix
@@ -36,7 +37,10 @@ public struct ComplexNMFResult: Sendable {
 ///     P_k ← z_k / |z_k|,   U_k ← U_k · Σ_f H |z_k|  /  ((HᵀH U)_k + λ p U_k^(p−1))
 ///
 /// (`|X̄|/β = |z|`, `H²/β = H S / U`, `Σ_f H S = (HᵀH U)_k`). With every phase at `Y/|Y|`,
-/// `z_k` is the same for every k and parallel to Y, so phases stay at the mixture phase.
+/// `z_k = Y` for every k, so phases stay at the mixture phase and the iteration is sparse
+/// Euclidean NMF of |Y|: the default start (no initial phases, no jitter) runs that exact
+/// shortcut (`ComplexNMFKernel+SharedPhase`: Hᵀ|Y| once per frame, then K² per iteration) and
+/// returns the phases in `PhaseTensor`'s shared layout. Any other start runs the general sweep.
 /// The per-(k, f) arithmetic is float32 (vectorised, `ComplexNMFKernel`); `HᵀH U`, `U^(p−1)`,
 /// the activation update and the objective are Double. Zero bins, silent frames and
 /// zero basis columns give zero activations and unchanged phases, never NaN. Each frame is
@@ -49,8 +53,8 @@ public struct ComplexNMFResult: Sendable {
 /// so that the rule sees the summed cost (memory-bound, ≈ 5× slower). Both orders give
 /// bit-identical results.
 ///
-/// Memory: the phases `8 · K · F · T` bytes, the model `8 · F · T` bytes, and `8 · K · F` bytes
-/// of scratch per thread.
+/// Memory: the phases `8 · K · F · T` bytes (`8 · F · T` from the default start), the model
+/// `8 · F · T` bytes, and `8 · K · F` bytes of scratch per thread.
 public struct ComplexNMF: Sendable {
     /// The settings.
     public var configuration: ComplexNMFConfiguration
@@ -87,6 +91,8 @@ public struct ComplexNMF: Sendable {
         if let initialPhases {
             precondition(initialPhases.components == components && initialPhases.bins == bins && initialPhases.frames == frames, "P0 shape")
         }
+        // Given phases run the general sweep, which works on the per-component layout.
+        let initialPhases = initialPhases?.expanded()
         var activations = initialActivations
         for i in 0..<activations.values.count {
             activations.values[i] = max(activations.values[i], NumericalGuards.activationFloor)
@@ -107,9 +113,10 @@ public struct ComplexNMF: Sendable {
                 PhaseJitter.apply(toFrame: block, globalFrame: frameOffset + t, standardDeviation: jitter, seed: seed, stream: stream)
             }
         }
-        /// The phases array: a copy of `initialPhases`, or uninitialised storage whose frames
-        /// `fill` must write (so the default start costs no extra pass over K·F·T).
-        func makePhases(_ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
+        /// The phases array: a copy of `initialPhases`, or uninitialised storage of `perFrame`
+        /// floats per frame whose frames `fill` must write (so the default start costs no extra
+        /// pass over them).
+        func makePhases(perFrame: Int = perFrame, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
             if var values = initialPhases?.values {
                 values.withUnsafeMutableBufferPointer { fill($0) }
                 return values
@@ -124,11 +131,12 @@ public struct ComplexNMF: Sendable {
         let run: ComplexNMFKernel.Run
         var phaseValues: [Float]
         // The default start (mixture phase, no jitter) never leaves the mixture phase: the exact
-        // shortcut of `ComplexNMFKernel+SharedPhase` runs K² per iteration instead of ≈ K·F.
+        // shortcut of `ComplexNMFKernel+SharedPhase` runs K² per iteration instead of ≈ K·F, and
+        // the phases are kept once per bin and frame (the shared layout).
         let sharedPhase = initialPhases == nil && jitter == 0
         if sharedPhase && rule.costThreshold == nil && rule.relativeTolerance == nil {
             var frameMajor: ComplexNMFKernel.Run?
-            phaseValues = makePhases { phases in
+            phaseValues = makePhases(perFrame: 2 * bins) { phases in
                 frameMajor = activations.values.withUnsafeMutableBufferPointer { u in
                     kernel.runSharedPhaseFrameMajor(spectrogram: spectrogram, activations: u, phases: phases,
                                                     iterations: rule.maximumIterations, threads: threads)
@@ -137,7 +145,7 @@ public struct ComplexNMF: Sendable {
             run = frameMajor!
             try reportFrameMajorProgress(run, maximumIterations: rule.maximumIterations, progress: progress)
         } else if sharedPhase {
-            phaseValues = makePhases { _ in }
+            phaseValues = makePhases(perFrame: 2 * bins) { _ in }
             run = try activations.values.withUnsafeMutableBufferPointer { u in
                 try phaseValues.withUnsafeMutableBufferPointer { phases in
                     try kernel.runSharedPhaseInIterationOrder(spectrogram: spectrogram, activations: u, phases: phases, threads: threads) { costs in
@@ -184,7 +192,9 @@ public struct ComplexNMF: Sendable {
         for i in 0..<activations.values.count where activations.values[i] <= NumericalGuards.activationFloor {
             activations.values[i] = 0
         }
-        return ComplexNMFResult(activations: activations, phases: PhaseTensor(components: components, bins: bins, frames: frames, values: phaseValues),
+        let phases = sharedPhase ? PhaseTensor(components: components, bins: bins, frames: frames, sharedValues: phaseValues)
+                                 : PhaseTensor(components: components, bins: bins, frames: frames, values: phaseValues)
+        return ComplexNMFResult(activations: activations, phases: phases,
                                 reconstruction: run.reconstruction, cost: run.cost, initialCost: run.initialCost,
                                 frameCosts: run.frameCosts, lambda: lambda)
     }

@@ -16,6 +16,7 @@ public enum ComplexNMFKernelBenchmark {
     public static func run(spectrogram: ComplexMatrix, basis: RealMatrix, lambda: Double, sparsity: Double,
                            activations: inout RealMatrix, phases: inout PhaseTensor, iterations: Int, threads: Int) -> [Double] {
         precondition(phases.components == basis.columns && phases.bins == spectrogram.rows && phases.frames == spectrogram.columns)
+        precondition(!phases.isSharedAcrossComponents, "the kernel works on the per-component layout")
         precondition(activations.rows == basis.columns && activations.columns == spectrogram.columns)
         for i in 0..<activations.values.count {
             activations.values[i] = max(activations.values[i], NumericalGuards.activationFloor)

@@ -3,7 +3,8 @@ import CComplexNMFKernel
 /// The mixture-phase start's exact shortcut (`cnmf_shared_phase_*`): when every component of a
 /// frame starts at the mixture phase `Y/|Y|` (the default start: no initial phases, no jitter),
 /// `z_kf = S_f P_kf + R_f = Y_f` for every k, the phases never move and `|z_kf| = |Y_f|`, so the
-/// update is sparse Euclidean NMF of `|Y|` with `N = Hᵀ|Y|` computed once per frame:
+/// update is sparse Euclidean NMF of `|Y|` with `N = Hᵀ|Y|` computed once per frame, and the
+/// phases are kept once per bin and frame (`PhaseTensor`'s shared layout, K times smaller):
 ///
 ///     U_k ← max(floor, U_k · N_k / ((HᵀH U)_k + λ p U_k^(p−1)))
 ///     cost = ‖Y‖² − 2 Uᵀ N + Uᵀ HᵀH U + 2λ Σ U^p
@@ -13,27 +14,27 @@ import CComplexNMFKernel
 /// from the mixture start up to float rounding (pinned down by the tests), bit-identical for any
 /// thread count and frame split, since every frame is computed on its own.
 extension ComplexNMFKernel {
-    /// Frame-major: every frame runs all `iterations` back to back; `phases` (`2·K·F·T` floats,
-    /// may be uninitialised) receives the mixture phases. Returns what `runFrameMajor` returns.
+    /// Frame-major: every frame runs all `iterations` back to back; `phases` (`2·F·T` floats, may
+    /// be uninitialised) receives the mixture phase of every bin and frame, the phase of every
+    /// component (`PhaseTensor`'s shared layout). Returns what `runFrameMajor` returns.
     func runSharedPhaseFrameMajor(spectrogram: ComplexMatrix, activations: UnsafeMutableBufferPointer<Float>,
                                   phases: UnsafeMutableBufferPointer<Float>, iterations: Int, threads: Int) -> Run {
-        let perFrame = 2 * components * bins
         return eachFrameOnce(spectrogram: spectrogram, iterations: iterations, threads: threads) { workspace, t, spectrum, costs, model in
             let u = activations.baseAddress.map { $0 + components * t }
             let energy = cnmf_shared_phase_statistics(plan, workspace.pointer, spectrum, workspace.statistics.baseAddress)
             cnmf_shared_phase_run(plan, workspace.pointer, workspace.statistics.baseAddress, energy, u, Int32(iterations), costs)
-            cnmf_shared_phase_finish(plan, spectrum, u, model, phases.baseAddress.map { $0 + perFrame * t })
+            cnmf_shared_phase_finish(plan, spectrum, u, model, phases.baseAddress.map { $0 + 2 * bins * t })
         }
     }
 
     /// Global iteration order (every frame once per iteration, so that `shouldContinue(costs)`
     /// sees the summed cost); the per-frame statistics, `(K + 1) · T` doubles, are kept between
     /// iterations. Same results as `runSharedPhaseFrameMajor` for the same number of iterations;
-    /// `phases` receives the mixture phases at the end. Throws what `shouldContinue` throws.
+    /// `phases` (`2·F·T` floats) receives the shared mixture phases at the end. Throws what `shouldContinue` throws.
     func runSharedPhaseInIterationOrder(spectrogram: ComplexMatrix, activations: UnsafeMutableBufferPointer<Float>,
                                         phases: UnsafeMutableBufferPointer<Float>, threads: Int,
                                         shouldContinue: ([Double]) throws -> Bool) rethrows -> Run {
-        let frames = spectrogram.columns, perFrame = 2 * components * bins
+        let frames = spectrogram.columns
         let workspaces = (0..<threads).map { _ in makeWorkspace() }
         var numerators = [Double](repeating: 0, count: max(1, components * frames))
         var energies = [Double](repeating: 0, count: frames)
@@ -81,7 +82,7 @@ extension ComplexNMFKernel {
             reconstruction.values.withUnsafeMutableBufferPointer { model in
                 forEachFrame { _, t in
                     cnmf_shared_phase_finish(plan, y.baseAddress.map { $0 + 2 * bins * t }, activations.baseAddress.map { $0 + components * t },
-                                             model.baseAddress.map { $0 + 2 * bins * t }, phases.baseAddress.map { $0 + perFrame * t })
+                                             model.baseAddress.map { $0 + 2 * bins * t }, phases.baseAddress.map { $0 + 2 * bins * t })
                 }
             }
         }

@@ -150,7 +150,7 @@ extension ComplexNMFReferenceKernel {
         let bins = spectrogram.rows, frames = spectrogram.columns
         let kernel = ComplexNMFReferenceKernel(basis: basis, lambda: lambda, sparsity: sparsity)
         var state = BinState(bins: bins, frames: frames)
-        var activations = initial, phases = initialPhases
+        var activations = initial, phases = initialPhases.expanded()   // the per-component layout
         let initialCost = kernel.residualPass(spectrogram: spectrogram, activations: activations, phases: phases, state: &state, threads: threads)
         var costs: [Double] = []
         repeat {

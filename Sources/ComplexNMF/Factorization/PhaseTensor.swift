@@ -1,25 +1,36 @@
 /// Unit-modulus phases `P = exp(jφ)` of every component in every bin and frame,
-/// logically `[components K × bins F × frames T]`.
+/// logically `[components K × bins F × frames T]`, in one of two layouts:
 ///
-/// Stored interleaved `(re, im)` in Fortran order: element `(k, f, t)` is at
-/// `2 · (k + K · (f + F · t))`, so one bin's components are contiguous and one frame's phases
-/// form one contiguous block (frames can be appended, and numpy reads the array with shape
-/// `(K, F, T)` from a Fortran-order `.npy`). Memory: `8 · K · F · T` bytes.
-public struct PhaseTensor: Equatable, Sendable {
+/// - **per component** (`isSharedAcrossComponents == false`): `values` holds `2·K·F·T` reals,
+///   interleaved `(re, im)` in Fortran order: element `(k, f, t)` is at `2 · (k + K · (f + F · t))`,
+///   so one bin's components are contiguous and one frame's phases form one contiguous block
+///   (frames can be appended, and numpy reads the array with shape `(K, F, T)` from a
+///   Fortran-order `.npy`). Memory: `8 · K · F · T` bytes.
+/// - **shared** (`isSharedAcrossComponents == true`): every component has the same phase in a
+///   given bin and frame (what Complex NMF from the mixture phase gives), and `values` holds
+///   that one phase per bin and frame, `2·F·T` reals, `(f, t)` at `2 · (f + F · t)`.
+///   Memory: `8 · F · T` bytes.
+///
+/// `==` compares phases, whatever the layouts; `subscript(k, f, t)` reads either layout, and
+/// `expanded()` gives the per-component layout.
+public struct PhaseTensor: Sendable {
     /// Components K.
     public let components: Int
     /// Bins F.
     public let bins: Int
     /// Frames T.
     public let frames: Int
-    /// `2 · K · F · T` interleaved reals.
+    /// Whether one phase per bin and frame stands for every component (the shared layout).
+    public let isSharedAcrossComponents: Bool
+    /// `2 · K · F · T` interleaved reals (per-component layout) or `2 · F · T` (shared layout).
     public var values: [Float]
 
-    /// All phases set to 1 (phase 0).
+    /// All phases set to 1 (phase 0), per-component layout.
     public init(components: Int, bins: Int, frames: Int) {
         self.components = components
         self.bins = bins
         self.frames = frames
+        isSharedAcrossComponents = false
         var values = [Float](repeating: 0, count: 2 * components * bins * frames)
         for i in stride(from: 0, to: values.count, by: 2) { values[i] = 1 }
         self.values = values
@@ -31,7 +42,39 @@ public struct PhaseTensor: Equatable, Sendable {
         self.components = components
         self.bins = bins
         self.frames = frames
+        isSharedAcrossComponents = false
         self.values = values
+    }
+
+    /// One phase per bin and frame shared by all `components` (`sharedValues.count == 2 · F · T`,
+    /// `(f, t)` at `2 · (f + F · t)`).
+    public init(components: Int, bins: Int, frames: Int, sharedValues: [Float]) {
+        precondition(sharedValues.count == 2 * bins * frames, "PhaseTensor: \(sharedValues.count) reals for \(bins)×\(frames) shared phases")
+        self.components = components
+        self.bins = bins
+        self.frames = frames
+        isSharedAcrossComponents = true
+        values = sharedValues
+    }
+
+    /// The phase `(re, im)` of component k in bin f, frame t (either layout).
+    public subscript(component: Int, bin: Int, frame: Int) -> (re: Float, im: Float) {
+        let i = isSharedAcrossComponents ? 2 * (bin + bins * frame) : 2 * (component + components * (bin + bins * frame))
+        return (values[i], values[i + 1])
+    }
+
+    /// The same phases in the per-component layout (`self` when already in it).
+    public func expanded() -> PhaseTensor {
+        guard isSharedAcrossComponents else { return self }
+        var dense = [Float](repeating: 0, count: 2 * components * bins * frames)
+        for cell in 0..<(bins * frames) {
+            let (re, im) = (values[2 * cell], values[2 * cell + 1])
+            for k in 0..<components {
+                dense[2 * (k + components * cell)] = re
+                dense[2 * (k + components * cell) + 1] = im
+            }
+        }
+        return PhaseTensor(components: components, bins: bins, frames: frames, values: dense)
     }
 
     /// Every component's phase set to the mixture's, `Y / |Y|`, and to 1 where `|Y| = 0`
@@ -53,10 +96,27 @@ public struct PhaseTensor: Equatable, Sendable {
         }
     }
 
-    /// The tensor as a Fortran-order `(K, F, T)` complex `.npy` array.
+    /// The tensor as a Fortran-order `(K, F, T)` complex `.npy` array (the shared layout expanded).
     public func npyArray(scalarType: NPYScalarType = .complex64) -> NPYArray {
-        NPYArray(shape: [components, bins, frames], isFortranOrder: true,
-                 values: scalarType == .complex128 ? .complex128(values.map(Double.init)) : .complex64(values))
+        let dense = expanded().values
+        return NPYArray(shape: [components, bins, frames], isFortranOrder: true,
+                        values: scalarType == .complex128 ? .complex128(dense.map(Double.init)) : .complex64(dense))
+    }
+}
+
+extension PhaseTensor: Equatable {
+    /// Same shape and the same phase for every (component, bin, frame), whatever the layouts.
+    public static func == (a: PhaseTensor, b: PhaseTensor) -> Bool {
+        guard a.components == b.components && a.bins == b.bins && a.frames == b.frames else { return false }
+        if a.isSharedAcrossComponents == b.isSharedAcrossComponents { return a.values == b.values }
+        let (shared, dense) = a.isSharedAcrossComponents ? (a, b) : (b, a)
+        for cell in 0..<(a.bins * a.frames) {
+            for k in 0..<a.components where dense.values[2 * (k + a.components * cell)] != shared.values[2 * cell]
+                || dense.values[2 * (k + a.components * cell) + 1] != shared.values[2 * cell + 1] {
+                return false
+            }
+        }
+        return true
     }
 }
 

@@ -106,7 +106,7 @@ public final class FileSeparationSink: SeparationSink {
         try spectrogramWriter?.append(Self.interleave(block.spectrograms.map(\.values), complex: true))
         try activationWriter?.append(Self.interleave(block.activations.map(\.values), complex: false))
         try reconstructionArrayWriter?.append(Self.interleave(block.reconstructions.map(\.values), complex: true))
-        if let phaseWriter { try phaseWriter.append(Self.interleave(block.phases.map(\.values), complex: true)) }
+        if let phaseWriter { try phaseWriter.append(Self.interleave(block.phases.map { $0.expanded().values }, complex: true)) }
         // Plots show the sum over channels.
         var mixture = block.spectrograms[0], model = block.reconstructions[0], activations = block.activations[0]
         for c in 1..<block.spectrograms.count {

@@ -100,6 +100,16 @@ public struct ComponentResynthesizer: Sendable {
                         break
                     case .mask:
                         for i in 0..<(2 * bins) { residualOut[2 * base + i] = yValues[2 * base + i] }
+                    case .consistent where phases!.isSharedAcrossComponents:
+                        // One phase per bin: Σ_k H U P = S · P.
+                        phases!.values.withUnsafeBufferPointer { pv in
+                            let phase = pv.baseAddress! + 2 * bins * t
+                            for f in 0..<bins {
+                                model[2 * f] = total[f] * Double(phase[2 * f])
+                                model[2 * f + 1] = total[f] * Double(phase[2 * f + 1])
+                            }
+                        }
+                        for i in 0..<(2 * bins) { residualOut[2 * base + i] = Float(Double(yValues[2 * base + i]) - model[i]) }
                     case .consistent:
                         let p = phases!.values
                         p.withUnsafeBufferPointer { pv in
@@ -150,7 +160,23 @@ public struct ComponentResynthesizer: Sendable {
                 let target = out.baseAddress! + 2 * base
                 // `mask` assigns every value below; the others add to zeros.
                 if signal != .mask { for i in 0..<(2 * bins) { target[i] = 0 } }
-                if signal != .mask, let phases = block.phases {
+                if signal != .mask, let phases = block.phases, phases.isSharedAcrossComponents {
+                    // Σ_{k ∈ output} H U P with one phase per bin: (Σ_k H U) · P.
+                    for f in 0..<bins { weight[f] = 0 }
+                    for k in members {
+                        let uk = u[k + components * t]
+                        if uk == 0 { continue }
+                        let column = h.baseAddress! + k * bins
+                        for f in 0..<bins { weight[f] += column[f] * uk }
+                    }
+                    phases.values.withUnsafeBufferPointer { p in
+                        let phase = p.baseAddress! + 2 * bins * t
+                        for f in 0..<bins {
+                            target[2 * f] = weight[f] * phase[2 * f]
+                            target[2 * f + 1] = weight[f] * phase[2 * f + 1]
+                        }
+                    }
+                } else if signal != .mask, let phases = block.phases {
                     // Σ_{k ∈ output} H U P: the model part of `model` and `consistent`.
                     phases.values.withUnsafeBufferPointer { p in
                         for k in members {

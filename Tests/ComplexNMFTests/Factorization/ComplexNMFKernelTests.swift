@@ -58,12 +58,13 @@ import Testing
     /// Phase difference weighted by H·U (where a component is silent its phase is arbitrary).
     static func weightedPhaseDifference(_ a: ComplexNMFResult, _ b: ComplexNMFResult, basis h: RealMatrix) -> Double {
         var weighted = 0.0, weight = 0.0
+        let (pa, pb) = (a.phases.expanded(), b.phases.expanded())
         for t in 0..<a.activations.columns {
             for f in 0..<h.rows {
                 for k in 0..<h.columns {
                     let c = Double(h[f, k]) * Double(b.activations[k, t])
                     let i = 2 * (k + h.columns * (f + h.rows * t))
-                    let dr = Double(a.phases.values[i]) - Double(b.phases.values[i]), di = Double(a.phases.values[i + 1]) - Double(b.phases.values[i + 1])
+                    let dr = Double(pa.values[i]) - Double(pb.values[i]), di = Double(pa.values[i + 1]) - Double(pb.values[i + 1])
                     weighted += c * (dr * dr + di * di).squareRoot()
                     weight += c
                 }
@@ -145,7 +146,7 @@ import Testing
             let u = RealMatrix(rows: h.columns, columns: block.count, values: Array(u0.values[(h.columns * block.lowerBound)..<(h.columns * block.upperBound)]))
             let result = try ComplexNMF(configuration: config).decompose(spectrogram: part, basis: h, initialActivations: u, frameOffset: block.lowerBound)
             #expect(result.activations.values[...] == whole.activations.values[(h.columns * block.lowerBound)..<(h.columns * block.upperBound)])
-            #expect(result.phases.values[...] == whole.phases.values[(2 * h.columns * y.rows * block.lowerBound)..<(2 * h.columns * y.rows * block.upperBound)])
+            #expect(result.phases.expanded().values[...] == whole.phases.expanded().values[(2 * h.columns * y.rows * block.lowerBound)..<(2 * h.columns * y.rows * block.upperBound)])
             #expect(result.reconstruction.values[...] == whole.reconstruction.values[(2 * y.rows * block.lowerBound)..<(2 * y.rows * block.upperBound)])
             for i in 0..<costs.count { costs[i] += result.cost[i] }
             // Each frame's costs are those of the whole run, and each row sums to its total.

@@ -28,6 +28,7 @@ enum FixtureProblem {
 /// `Σ_k H[:,k] U[k,:] P[k,:,:]` recomputed from a result, in Double.
 func modelFromComponents(basis: RealMatrix, activations: RealMatrix, phases: PhaseTensor) -> [Double] {
     let bins = basis.rows, components = basis.columns, frames = activations.columns
+    let phases = phases.expanded()
     var model = [Double](repeating: 0, count: 2 * bins * frames)
     for t in 0..<frames {
         for f in 0..<bins {

@@ -68,6 +68,7 @@ import Testing
         if let file = outputs["phases"] as? String {
             // Phases compared with weight H·U: where a component is silent its phase is arbitrary.
             let reference = try Self.load(file).complexValuesInCOrder()
+            let phases = result.phases.expanded()
             var weighted = 0.0, weight = 0.0
             for k in 0..<h.columns {
                 for f in 0..<y.rows {
@@ -75,8 +76,8 @@ import Testing
                         let c = Double(h[f, k]) * Double(result.activations[k, t])
                         let i = 2 * (k + h.columns * (f + y.rows * t))
                         let (re, im) = reference[(k * y.rows + f) * y.columns + t]
-                        let difference = ((Double(result.phases.values[i]) - re) * (Double(result.phases.values[i]) - re)
-                            + (Double(result.phases.values[i + 1]) - im) * (Double(result.phases.values[i + 1]) - im)).squareRoot()
+                        let difference = ((Double(phases.values[i]) - re) * (Double(phases.values[i]) - re)
+                            + (Double(phases.values[i + 1]) - im) * (Double(phases.values[i + 1]) - im)).squareRoot()
                         weighted += c * difference
                         weight += c
                     }

@@ -76,6 +76,29 @@ import Testing
         }
     }
 
+    /// Phases in the shared layout (one per bin and frame, what Complex NMF's default start
+    /// returns) take the resynthesizer's (Σ_k H U) · P branch; it must match the definitions.
+    @Test(arguments: ComponentSignal.allCases)
+    func sharedLayoutPhasesMatchTheDefinitions(signal: ComponentSignal) throws {
+        let (h, y, u, _) = Self.block(seed: 13)
+        var random = SeededRandomGenerator(seed: 14)
+        var values = [Float](repeating: 0, count: 2 * Self.bins * Self.frames)
+        for i in stride(from: 0, to: values.count, by: 2) {
+            let angle = Float.random(in: -Float.pi...Float.pi, using: &random)
+            values[i] = cos(angle); values[i + 1] = sin(angle)
+        }
+        let shared = PhaseTensor(components: Self.components, bins: Self.bins, frames: Self.frames, sharedValues: values)
+        let groups = try OutputGroups(groups: ["pair": ["n1", "n2"]], labels: (0..<Self.components).map { "n\($0)" })
+        let outputs = ComponentResynthesizer(basis: h, groups: groups, signal: signal).outputs(spectrogram: y, activations: u, phases: shared)
+        for (o, spectrum) in outputs.enumerated() {
+            let members = (0..<Self.components).filter { groups.outputOfComponent[$0] == o }
+            let expected = Self.literal(signal, h: h, y: y, u: u, p: shared.expanded(), members: members)
+            let scale = expected.map(abs).max()! + 1
+            let worst = zip(spectrum.values, expected).map { abs(Double($0) - $1) }.max()!
+            #expect(worst < 1e-5 * scale, "output \(groups.names[o]): max error \(worst)")
+        }
+    }
+
     @Test(arguments: ComponentSignal.allCases)
     func modelsTooSmallForAFloatReciprocalShareEqually(signal: ComponentSignal) {
         // S ≈ 1e-41 in every bin: 1/S overflows Float. Shares must stay finite and sum to 1.

@@ -12,12 +12,20 @@ enum TestPaths {
     /// `Fixtures/<name>`.
     static func fixture(_ name: String) -> String { root.appendingPathComponent("Fixtures/\(name)").path }
 
-    /// A fresh empty temporary directory.
+    /// A fresh empty temporary directory, inside one folder per test process that is removed
+    /// when the process exits (so test runs leave nothing behind in the system's temporary folder).
     static func temporaryDirectory() -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnmf-tests-\(UUID().uuidString)")
+        let url = processTemporaryRoot.appendingPathComponent(UUID().uuidString)
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url.path
     }
+
+    private static let processTemporaryRoot: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnmf-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: TestPaths.processTemporaryRoot) }
+        return url
+    }()
 
     /// The names of the files in a directory (sorted).
     static func contents(of directory: String) -> [String] {
