@@ -160,8 +160,9 @@ public struct ComponentResynthesizer: Sendable {
                 let target = out.baseAddress! + 2 * base
                 // `mask` assigns every value below; the others add to zeros.
                 if signal != .mask { for i in 0..<(2 * bins) { target[i] = 0 } }
-                if signal != .mask, let phases = block.phases, phases.isSharedAcrossComponents {
-                    // Σ_{k ∈ output} H U P with one phase per bin: (Σ_k H U) · P.
+                // Σ_{k ∈ output} H U, for the shares and for the shared-phase model.
+                let sharedPhases = block.phases?.isSharedAcrossComponents ?? false
+                if signal != .model || sharedPhases {
                     for f in 0..<bins { weight[f] = 0 }
                     for k in members {
                         let uk = u[k + components * t]
@@ -169,6 +170,9 @@ public struct ComponentResynthesizer: Sendable {
                         let column = h.baseAddress! + k * bins
                         for f in 0..<bins { weight[f] += column[f] * uk }
                     }
+                }
+                if signal != .mask, let phases = block.phases, sharedPhases {
+                    // Σ_{k ∈ output} H U P with one phase per bin: (Σ_k H U) · P.
                     phases.values.withUnsafeBufferPointer { p in
                         let phase = p.baseAddress! + 2 * bins * t
                         for f in 0..<bins {
@@ -194,13 +198,6 @@ public struct ComponentResynthesizer: Sendable {
                 }
                 guard signal != .model else { continue }
                 // The output's share of Y (mask) or of the residual (consistent).
-                for f in 0..<bins { weight[f] = 0 }
-                for k in members {
-                    let uk = u[k + components * t]
-                    if uk == 0 { continue }
-                    let column = h.baseAddress! + k * bins
-                    for f in 0..<bins { weight[f] += column[f] * uk }
-                }
                 for f in 0..<bins { weight[f] = weight[f] * inverse[base &+ f] + silent[base &+ f] * equalShare }
                 // (re, im) pairs as one vector each, so the loop vectorises.
                 let r = UnsafeRawPointer(residual.baseAddress! + 2 * base).assumingMemoryBound(to: SIMD2<Float>.self)
