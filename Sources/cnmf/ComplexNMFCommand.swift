@@ -10,11 +10,12 @@ struct ComplexNMFCommand: ParsableCommand {
             SPEC ≈ Σ_k BASIS[:,k] U[k,:] P[k,:,:], objective Σ|Y − F|² + 2λ ΣU^p. Phases start at \
             the mixture phase Y/|Y| (phase 0 where |Y| = 0); in exact arithmetic they then never \
             move, so the result is sparse magnitude NMF with the mixture phase unless \
-            --phase-jitter is given. Writes into the output directory, replacing existing files \
-            like the predecessor: basis_calc.npy (unchanged basis), activation_calc.npy \
+            --phase-jitter or --init-phase is given, and that exact form is what runs (Hᵀ|Y| \
+            once per frame, then K² work per iteration). Writes into the output directory, \
+            replacing existing files like the predecessor: basis_calc.npy (unchanged basis), activation_calc.npy \
             [components × frames] float32, phase_calc.npy complex64 (components, bins, frames), \
             reconst.npy complex64 [bins × frames], cost.npy float64 (one value per iteration), \
-            learning_curve.png. Needs about 8·K·F·T bytes for the phases.
+            learning_curve.png. Needs about 8·K·F·T bytes for the phases (written in full to phase_calc.npy).
             """,
         aliases: ["cnmf"]
     )
