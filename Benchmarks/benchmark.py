@@ -18,7 +18,9 @@ Sections
                K = 88, F = 1025, T = 2000, 100 iterations, Euclidean, KL and beta = 0.5, 1 and 2
                threads (sklearn's BLAS limited with threadpoolctl); skipped when sklearn is missing.
                First the roofline of the Euclidean iterations (this core's peak FMA rate measured by
-               Benchmarks/fma_peak.c, compiled here with `cc -O3 -march=native`) and where our
+               Benchmarks/fma_peak.c, compiled here with `cc -O3 -march=native`), what AMX bf16
+               tiles would give the same G·U product with split (hi + lo) operands
+               (Benchmarks/amx_split_product.c, a probe: the kernel does not use AMX), and where our
                Euclidean time goes (a 1-iteration run: HᵀV, ‖v‖², set-up; then per iteration).
   complex_nmf  The Complex NMF engine (`cnmf-bench`, in-process) on random data, K = 88, F = 1025,
                T = 400, 20 iterations: element updates per second (one element update = one
@@ -374,6 +376,20 @@ def fma_peak(cc, workdir):
     return report.get("avx512_gflops", report.get("avx2_gflops"))
 
 
+def amx_split_product(cc, workdir, K, T, N):
+    """Compiles (once) and runs Benchmarks/amx_split_product.c; returns its JSON report, or a
+    dict with "amx": False and a reason (no compiler, a compiler without AMX-BF16, no AMX)."""
+    if cc is None:
+        return {"amx": False, "reason": "no C compiler (cc) found"}
+    binary = os.path.join(workdir, "amx_split_product")
+    if not os.path.exists(binary):
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "amx_split_product.c")
+        built = subprocess.run([cc, "-O3", "-march=native", source, "-o", binary, "-lm"], capture_output=True, text=True)
+        if built.returncode != 0:
+            return {"amx": False, "reason": f"{cc} could not build it: {built.stderr.strip().splitlines()[-1] if built.stderr.strip() else 'failed'}"}
+    return json.loads(subprocess.run([binary, str(K), str(T), str(N)], check=True, capture_output=True, text=True).stdout)
+
+
 def nmf_section(bench, repeats, workdir, cc):
     if not os.access(bench, os.X_OK):
         print(f"nmf: skipped, {bench} is not built (run `make release`)")
@@ -388,6 +404,15 @@ def nmf_section(bench, repeats, workdir, cc):
     else:
         print(f"nmf: roofline: this core's peak single-precision FMA rate (Benchmarks/fma_peak.c) {peak:.0f} GFLOP/s; "
               f"Euclidean G·U, {N} iterations × 2·K²·T = {flop / 1e9:.2f} GFLOP, at least {flop / peak / 1e6:.1f} ms on 1 thread")
+    # What AMX tiles (not used by the kernel) would give G·U on this core, and at what precision.
+    amx = amx_split_product(cc, workdir, K, T, N)
+    if amx.get("amx"):
+        print(f"nmf: AMX probe (Benchmarks/amx_split_product.c; the kernel does not use AMX): G·U as bf16 hi + lo tile products "
+              f"(hi·hi + hi·lo + lo·hi, fp32 sums) {amx['products_seconds'] * 1000:.1f} ms for {N} iterations "
+              f"({amx['products_gflops']:.0f} GFLOP/s" + (f", {amx['products_gflops'] / peak:.1f}x the FMA peak" if peak else "") + "), "
+              f"{amx['with_split_seconds'] * 1000:.1f} ms with U split every iteration; worst relative error of G·U {amx['worst_relative_error']:.1e}")
+    else:
+        print(f"nmf: AMX probe skipped: {amx.get('reason', 'AMX unavailable')}")
     # Where the Euclidean time goes: one iteration is HᵀV + ‖v‖² (once) and the set-up; the
     # other N − 1 are the iterations (G·u and the update).
     # (Interleaved, 5 rounds of 5 runs each; the medians of the rounds' figures.)
