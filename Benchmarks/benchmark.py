@@ -33,7 +33,7 @@ Sections
                implementation (the literal update on K×F×T complex128 arrays) at T = 100, which is
                what fits in memory; time(4T)/time(T) and time(4K)/time(K); peak resident memory.
                The runs behind every ratio (2-thread speed-ups, time(4T)/time(T), time(4K)/time(K))
-               are interleaved, round after round (7 rounds; in each, every configuration runs as
+               are interleaved, round after round (11 rounds; in each, every configuration runs as
                one process: an untimed warm-up, then one timed run), and each ratio is the median
                of its same-round pairs, printed with their range.
 Python references are skipped with a clear line when numpy/librosa/soundfile are missing.
@@ -245,7 +245,7 @@ def complex_nmf_section(bench, repeats, workdir, cc):
     # Every figure whose ratio is reported runs interleaved with its partner, `rounds` times
     # (one timed run per process and round): the ratios are medians of same-round pairs, which
     # on this shared virtual machine swing far less than ratios of runs made minutes apart.
-    rounds = max(7, repeats | 1)
+    rounds = max(11, repeats | 1)
     common = dict(bins=F, iterations=N)
     reports = interleaved_runs(bench, {
         "one": dict(common, components=K, frames=T, threads=1),
