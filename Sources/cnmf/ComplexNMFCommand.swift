@@ -15,7 +15,8 @@ struct ComplexNMFCommand: ParsableCommand {
             replacing existing files like the predecessor: basis_calc.npy (unchanged basis), activation_calc.npy \
             [components × frames] float32, phase_calc.npy complex64 (components, bins, frames), \
             reconst.npy complex64 [bins × frames], cost.npy float64 (one value per iteration), \
-            learning_curve.png. Needs about 8·K·F·T bytes for the phases (written in full to phase_calc.npy).
+            learning_curve.png. Needs about 8·K·F·T bytes of memory for the phases with --phase-jitter or \
+            --init-phase, 8·F·T from the default start; phase_calc.npy takes 8·K·F·T bytes on disk.
             """,
         aliases: ["cnmf"]
     )
@@ -39,7 +40,10 @@ struct ComplexNMFCommand: ParsableCommand {
                 printError("note: '\(inputs.spectrogram)' is real; taking it as a spectrogram with zero phase")
             }
             let basis = try inputs.loadBasis(bins: spectrogram.rows)
-            try MemoryBudget.check(bytes: 8 * basis.columns * spectrogram.rows * spectrogram.columns + 40 * spectrogram.rows * spectrogram.columns,
+            // From the default start the phases are kept once per bin and frame (8·F·T bytes) and
+            // phase_calc.npy is written frame by frame; any other start holds all 8·K·F·T.
+            let sharedPhases = initialPhases == nil && model.phaseJitter == 0
+            try MemoryBudget.check(bytes: 8 * (sharedPhases ? 1 : basis.columns) * spectrogram.rows * spectrogram.columns + 40 * spectrogram.rows * spectrogram.columns,
                                    what: "Complex NMF phases for \(basis.columns) components × \(spectrogram.rows) bins × \(spectrogram.columns) frames",
                                    suggestion: "use `cnmf separate`, which streams blocks of frames, or split the spectrogram along frames")
             try DiskBudget.check(bytes: 8 * (basis.columns + 1) * spectrogram.rows * spectrogram.columns, directory: inputs.outputDirectory,
@@ -61,7 +65,7 @@ struct ComplexNMFCommand: ParsableCommand {
 
             try NPYArray(basis).write(to: inputs.outputPath("basis_calc.npy"))
             try NPYArray(result.activations).write(to: inputs.outputPath("activation_calc.npy"))
-            try result.phases.npyArray().write(to: inputs.outputPath("phase_calc.npy"))
+            try result.phases.write(to: inputs.outputPath("phase_calc.npy"))
             try NPYArray(result.reconstruction).write(to: inputs.outputPath("reconst.npy"))
             try NPYArray(result.cost).write(to: inputs.outputPath("cost.npy"))
             try LinePlot.learningCurve(cost: result.cost, method: "Complex NMF (p = \(model.sparsity), λ = \(String(format: "%.3g", result.lambda)))", costName: "Σ|Y − F|² + 2λΣU^p").render(to: inputs.outputPath("learning_curve.png"))

@@ -104,6 +104,34 @@ public struct PhaseTensor: Sendable {
     }
 }
 
+extension PhaseTensor {
+    /// Writes the tensor as a Fortran-order `(K, F, T)` complex `.npy` (what `npyArray` gives)
+    /// frame by frame, so the shared layout is expanded one frame at a time: beyond the tensor
+    /// itself this needs `8 · K · F` bytes (or `16 · K · F` for complex128), not `8 · K · F · T`.
+    /// The file appears under `path` only when complete (written to a temporary file, renamed).
+    /// - Throws: `ComplexNMFError.unwritableFile` with the reason (e.g. a full disk).
+    public func write(to path: String, scalarType: NPYScalarType = .complex64) throws {
+        let writer = try NPYStreamWriter(path: path, scalarType: scalarType, shape: [components, bins, frames])
+        let perFrame = 2 * components * bins
+        var frame = [Float](repeating: 0, count: perFrame)
+        for t in 0..<frames {
+            if isSharedAcrossComponents {
+                for f in 0..<bins {
+                    let (re, im) = (values[2 * (f + bins * t)], values[2 * (f + bins * t) + 1])
+                    for k in 0..<components {
+                        frame[2 * (k + components * f)] = re
+                        frame[2 * (k + components * f) + 1] = im
+                    }
+                }
+                try writer.append(frame)
+            } else {
+                try writer.append(Array(values[(perFrame * t)..<(perFrame * (t + 1))]))
+            }
+        }
+        try writer.finish()
+    }
+}
+
 extension PhaseTensor: Equatable {
     /// Same shape and the same phase for every (component, bin, frame), whatever the layouts.
     public static func == (a: PhaseTensor, b: PhaseTensor) -> Bool {

@@ -36,3 +36,15 @@ import Testing
         #expect(array == Self.shared.expanded().npyArray())
     }
 }
+
+extension PhaseTensorTests {
+    @Test(arguments: [NPYScalarType.complex64, .complex128])
+    func writingFrameByFrameGivesTheFullTensorForBothLayouts(scalarType: NPYScalarType) throws {
+        let directory = TestPaths.temporaryDirectory()
+        for (name, tensor) in [("shared", Self.shared), ("dense", Self.shared.expanded())] {
+            let path = "\(directory)/\(name).npy"
+            try tensor.write(to: path, scalarType: scalarType)
+            #expect(try NPYArray.read(contentsOf: path) == Self.shared.npyArray(scalarType: scalarType), "\(name) layout")
+        }
+    }
+}
