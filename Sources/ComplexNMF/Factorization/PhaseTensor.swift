@@ -67,14 +67,20 @@ public struct PhaseTensor: Sendable {
     public func expanded() -> PhaseTensor {
         guard isSharedAcrossComponents else { return self }
         var dense = [Float](repeating: 0, count: 2 * components * bins * frames)
-        for cell in 0..<(bins * frames) {
+        dense.withUnsafeMutableBufferPointer { expandShared(cells: 0..<(bins * frames), into: $0) }
+        return PhaseTensor(components: components, bins: bins, frames: frames, values: dense)
+    }
+
+    /// Shared layout: writes the per-component layout of the (bin, frame) cells `cells`
+    /// (cell `f + F·t`) into `out`, `2·K` reals per cell from the start of `out`.
+    private func expandShared(cells: Range<Int>, into out: UnsafeMutableBufferPointer<Float>) {
+        for (i, cell) in cells.enumerated() {
             let (re, im) = (values[2 * cell], values[2 * cell + 1])
             for k in 0..<components {
-                dense[2 * (k + components * cell)] = re
-                dense[2 * (k + components * cell) + 1] = im
+                out[2 * (k + components * i)] = re
+                out[2 * (k + components * i) + 1] = im
             }
         }
-        return PhaseTensor(components: components, bins: bins, frames: frames, values: dense)
     }
 
     /// Every component's phase set to the mixture's, `Y / |Y|`, and to 1 where `|Y| = 0`
@@ -116,13 +122,7 @@ extension PhaseTensor {
         var frame = [Float](repeating: 0, count: perFrame)
         for t in 0..<frames {
             if isSharedAcrossComponents {
-                for f in 0..<bins {
-                    let (re, im) = (values[2 * (f + bins * t)], values[2 * (f + bins * t) + 1])
-                    for k in 0..<components {
-                        frame[2 * (k + components * f)] = re
-                        frame[2 * (k + components * f) + 1] = im
-                    }
-                }
+                frame.withUnsafeMutableBufferPointer { expandShared(cells: (bins * t)..<(bins * (t + 1)), into: $0) }
                 try writer.append(frame)
             } else {
                 try writer.append(Array(values[(perFrame * t)..<(perFrame * (t + 1))]))
