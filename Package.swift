@@ -16,7 +16,7 @@ let package = Package(
         // MARK: - Library (all signal processing lives here)
         .target(
             name: "ComplexNMF",
-            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel", "CConsistentWienerKernel"]
+            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel", "CConsistentWienerKernel", "CResynthesisKernel"]
         ),
 
         // MARK: - Complex NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
@@ -27,6 +27,9 @@ let package = Package(
 
         // MARK: - Element-wise passes of consistent Wiener filtering in C (AVX-512 chosen at run time; no compiler flags needed)
         .target(name: "CConsistentWienerKernel"),
+
+        // MARK: - Element-wise pass of per-output resynthesis in C (AVX-512 chosen at run time; no compiler flags needed)
+        .target(name: "CResynthesisKernel"),
 
         // MARK: - Command-line tool (thin layer over the library)
         .executableTarget(

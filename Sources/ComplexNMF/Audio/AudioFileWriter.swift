@@ -61,20 +61,30 @@ public final class AudioFileWriter {
             var converted = [Int16](repeating: 0, count: frames)
             for (c, channel) in channels.enumerated() {
                 clippedSampleCount += Self.convertToPCM16(channel, into: &converted)
-                for i in 0..<frames { samples[i * channelCount + c] = converted[i] }
+                Self.interleave(converted, channel: c, of: channelCount, into: &samples)
             }
             written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, sf_count_t(frames)) }
         case .float32:
             var samples = [Float](repeating: 0, count: frames * channelCount)
-            for (c, channel) in channels.enumerated() {
-                for i in 0..<frames { samples[i * channelCount + c] = channel[i] }
-            }
+            for (c, channel) in channels.enumerated() { Self.interleave(channel, channel: c, of: channelCount, into: &samples) }
             written = samples.withUnsafeBufferPointer { sf_writef_float(handle, $0.baseAddress, sf_count_t(frames)) }
         }
         guard written == sf_count_t(frames) else {
             throw ComplexNMFError.unwritableFile(path: path, reason: sndFileErrorMessage(handle))
         }
         framesWritten += frames
+    }
+
+    /// Writes `values` (one channel, `frames` values) to `samples[i · channels + channel]`
+    /// (interleaved, `frames · channels` values), without per-element bounds checks.
+    private static func interleave<Sample>(_ values: [Sample], channel: Int, of channels: Int, into samples: inout [Sample]) {
+        precondition(samples.count == values.count * channels && channel < channels, "interleave shapes")
+        values.withUnsafeBufferPointer { source in
+            samples.withUnsafeMutableBufferPointer { target in
+                let base = target.baseAddress! + channel
+                for i in 0..<source.count { base[i * channels] = source[i] }
+            }
+        }
     }
 
     /// Scales `samples` by 32 768, rounds to nearest (ties to even, like libsndfile's lrintf),

@@ -1,4 +1,5 @@
 import Foundation
+import CResynthesisKernel
 
 /// Incremental inverse STFT: takes the frames of a spectrogram block by block, in order, and
 /// hands out finished samples as soon as no later frame can touch them. Memory is bounded by
@@ -160,8 +161,7 @@ public final class OverlapAddSynthesizer {
                 buffers.complexFloats.update(from: frame(t), count: 2 * bins)
                 plan.inverse(buffers)
                 let target = accumulator + (frameStart + lower - accumulatorStart)
-                let source = UnsafePointer(real) + lower, window = w + lower
-                for j in 0..<(upper - lower) { target[j] += source[j] * scale * window[j] }
+                rs_overlap_add(Int32(upper - lower), target, UnsafePointer(real) + lower, scale, w + lower)
             }
         }
     }

@@ -1,0 +1,26 @@
+#ifndef C_RESYNTHESIS_KERNEL_H
+#define C_RESYNTHESIS_KERNEL_H
+
+/// Element-wise passes of resynthesis (`ComponentResynthesizer`, one frame of one output) and of
+/// the inverse STFT's overlap-add (`OverlapAddSynthesizer`, one frame), in C so that they run
+/// 16 floats at a time where the CPU has AVX-512 (chosen at run time; no compiler flags needed).
+/// Both instruction sets give the same bits: no multiply-add is contracted, and each value is one
+/// expression of its own index.
+
+/// The output's share of each bin and its spectrum for one frame:
+///     share_f = model_f · inverse_total_f + silent_f · silent_share
+///     target_f = share_f · source_f       (accumulate = 0)
+///     target_f += share_f · source_f      (accumulate ≠ 0)
+/// - model: `bins` floats, the output's model Σ_{k ∈ output} H[f, k] U[k, t]; overwritten with share.
+/// - inverse_total, silent: `bins` floats each, 1 / Σ over all outputs of the model (0 where silent)
+///   and 1 where the whole model is silent (0 elsewhere).
+/// - source, target: `bins` interleaved (re, im) pairs each (the mixture or the residual; the
+///   output's spectrum). They may not overlap.
+void rs_apply_share(int bins, float *model, const float *inverse_total, const float *silent, float silent_share,
+                    const float *source, float *target, int accumulate);
+
+/// One frame's windowed overlap-add: target[j] += (source[j] · scale) · window[j] for j < count
+/// (source: the inverse FFT's output; scale 1 / FFT size). The arrays may not overlap.
+void rs_overlap_add(int count, float *target, const float *source, float scale, const float *window);
+
+#endif

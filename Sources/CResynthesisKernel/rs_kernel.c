@@ -1,0 +1,68 @@
+// The passes of CResynthesisKernel.h, compiled twice: for AVX-512 (through a function attribute)
+// and for the baseline; each call picks one with __builtin_cpu_supports (no ifunc resolvers,
+// which sanitizers cannot run).
+#include "CResynthesisKernel.h"
+
+#pragma clang fp contract(off)
+
+#define RS_BODY                                                                                  \
+    {                                                                                            \
+        for (int f = 0; f < bins; f++) model[f] = model[f] * inverse_total[f] + silent[f] * silent_share; \
+        if (accumulate) {                                                                        \
+            for (int f = 0; f < bins; f++) {                                                     \
+                target[2 * f] += model[f] * source[2 * f];                                       \
+                target[2 * f + 1] += model[f] * source[2 * f + 1];                               \
+            }                                                                                    \
+        } else {                                                                                 \
+            for (int f = 0; f < bins; f++) {                                                     \
+                target[2 * f] = model[f] * source[2 * f];                                        \
+                target[2 * f + 1] = model[f] * source[2 * f + 1];                                \
+            }                                                                                    \
+        }                                                                                        \
+    }
+
+#define RS_OVERLAP_ADD_BODY { for (int j = 0; j < count; j++) target[j] += source[j] * scale * window[j]; }
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
+static void overlap_add_avx512(int count, float *restrict target, const float *restrict source, float scale,
+                               const float *restrict window) RS_OVERLAP_ADD_BODY
+
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
+static void apply_share_avx512(int bins, float *restrict model, const float *restrict inverse_total,
+                               const float *restrict silent, float silent_share, const float *restrict source,
+                               float *restrict target, int accumulate) RS_BODY
+
+static int has_avx512(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+}
+#endif
+
+static void apply_share_baseline(int bins, float *restrict model, const float *restrict inverse_total,
+                                 const float *restrict silent, float silent_share, const float *restrict source,
+                                 float *restrict target, int accumulate) RS_BODY
+
+static void overlap_add_baseline(int count, float *restrict target, const float *restrict source, float scale,
+                                 const float *restrict window) RS_OVERLAP_ADD_BODY
+
+void rs_overlap_add(int count, float *target, const float *source, float scale, const float *window) {
+#if defined(__x86_64__)
+    if (has_avx512()) {
+        overlap_add_avx512(count, target, source, scale, window);
+        return;
+    }
+#endif
+    overlap_add_baseline(count, target, source, scale, window);
+}
+
+void rs_apply_share(int bins, float *model, const float *inverse_total, const float *silent, float silent_share,
+                    const float *source, float *target, int accumulate) {
+#if defined(__x86_64__)
+    if (has_avx512()) {
+        apply_share_avx512(bins, model, inverse_total, silent, silent_share, source, target, accumulate);
+        return;
+    }
+#endif
+    apply_share_baseline(bins, model, inverse_total, silent, silent_share, source, target, accumulate);
+}
