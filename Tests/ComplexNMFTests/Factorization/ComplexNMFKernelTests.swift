@@ -55,6 +55,19 @@ import Testing
         zip(a, b).map { abs($0 - $1) / max(abs($1), .leastNormalMagnitude) }.max() ?? 0
     }
 
+    /// Expects `result` to agree with `expected`: the objective of every iterate (initial one
+    /// included) to `cost` (worst relative difference), the activations to `activations` and the
+    /// reconstruction to `model` (relative error of the whole array).
+    static func expectAgreement(_ result: ComplexNMFResult, _ expected: ComplexNMFResult, cost: Double, activations: Double,
+                                model: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+        let costError = worstRelative([result.initialCost] + result.cost, [expected.initialCost] + expected.cost)
+        #expect(costError < cost, "objective differs by \(costError) (relative)", sourceLocation: sourceLocation)
+        let activationError = relativeError(result.activations.values.map(Double.init), expected.activations.values.map(Double.init))
+        #expect(activationError < activations, "activations differ by \(activationError)", sourceLocation: sourceLocation)
+        let modelError = relativeError(result.reconstruction.values.map(Double.init), expected.reconstruction.values.map(Double.init))
+        #expect(modelError < model, "reconstruction differs by \(modelError)", sourceLocation: sourceLocation)
+    }
+
     /// Phase difference weighted by H·U (where a component is silent its phase is arbitrary).
     static func weightedPhaseDifference(_ a: ComplexNMFResult, _ b: ComplexNMFResult, basis h: RealMatrix) -> Double {
         var weighted = 0.0, weight = 0.0
@@ -91,12 +104,7 @@ import Testing
         let reference = ComplexNMFReferenceKernel.decompose(spectrogram: y, basis: h, activations: start.0, phases: start.1, lambda: lambda,
                                                             sparsity: p, stopping: StoppingRule(maximumIterations: iterations))
         let fast = Self.fast(y, h, start: start, lambda: lambda, sparsity: p, iterations: iterations, instructionSet: instructionSet)
-        let costError = Self.worstRelative([fast.initialCost] + fast.cost, [reference.initialCost] + reference.cost)
-        #expect(costError < 1e-4, "objective differs by \(costError) (relative)")
-        let activationError = relativeError(fast.activations.values.map(Double.init), reference.activations.values.map(Double.init))
-        #expect(activationError < 1e-4, "activations differ by \(activationError)")
-        let modelError = relativeError(fast.reconstruction.values.map(Double.init), reference.reconstruction.values.map(Double.init))
-        #expect(modelError < 1e-4, "reconstruction differs by \(modelError)")
+        Self.expectAgreement(fast, reference, cost: 1e-4, activations: 1e-4, model: 1e-4)
         let phaseError = Self.weightedPhaseDifference(fast, reference, basis: h)
         #expect(phaseError < 1e-4, "H·U-weighted phase difference \(phaseError)")
     }

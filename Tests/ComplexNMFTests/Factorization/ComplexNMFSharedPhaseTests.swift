@@ -28,12 +28,7 @@ import Testing
         let start = Problem.startingPoint(y, components: h.columns, jitter: 0)
         let general = Problem.fast(y, h, start: start, lambda: lambda, sparsity: p, iterations: 60, instructionSet: instructionSet)
         let shortcut = try Self.shortcut(y, h, u0: start.0, lambda: lambda, sparsity: p, rule: StoppingRule(maximumIterations: 60))
-        let costError = Problem.worstRelative([shortcut.initialCost] + shortcut.cost, [general.initialCost] + general.cost)
-        #expect(costError < 1e-6, "objective differs by \(costError) (relative)")
-        let activationError = relativeError(shortcut.activations.values.map(Double.init), general.activations.values.map(Double.init))
-        #expect(activationError < 1e-5, "activations differ by \(activationError)")
-        let modelError = relativeError(shortcut.reconstruction.values.map(Double.init), general.reconstruction.values.map(Double.init))
-        #expect(modelError < 1e-5, "reconstruction differs by \(modelError)")
+        Problem.expectAgreement(shortcut, general, cost: 1e-6, activations: 1e-5, model: 1e-5)
         #expect(shortcut.phases == start.1, "phases must stay exactly at the mixture phase")
         #expect(shortcut.phases.isSharedAcrossComponents && shortcut.phases.values.count == 2 * y.rows * y.columns, "kept once per bin and frame")
         // The general sweep leaves them there too, up to float rounding.
@@ -49,9 +44,7 @@ import Testing
         let reference = ComplexNMFReferenceKernel.decompose(spectrogram: y, basis: h, activations: start.0, phases: start.1, lambda: lambda,
                                                             sparsity: p, stopping: StoppingRule(maximumIterations: 40))
         let shortcut = try Self.shortcut(y, h, u0: start.0, lambda: lambda, sparsity: p, rule: StoppingRule(maximumIterations: 40))
-        #expect(Problem.worstRelative([shortcut.initialCost] + shortcut.cost, [reference.initialCost] + reference.cost) < 1e-6)
-        #expect(relativeError(shortcut.activations.values.map(Double.init), reference.activations.values.map(Double.init)) < 1e-5)
-        #expect(relativeError(shortcut.reconstruction.values.map(Double.init), reference.reconstruction.values.map(Double.init)) < 1e-5)
+        Problem.expectAgreement(shortcut, reference, cost: 1e-6, activations: 1e-5, model: 1e-5)
     }
 
     @Test func objectiveNeverIncreasesAndStaysNonNegative() throws {
