@@ -81,8 +81,12 @@ public final class AudioFileWriter {
         precondition(samples.count == values.count * channels && channel < channels, "interleave shapes")
         values.withUnsafeBufferPointer { source in
             samples.withUnsafeMutableBufferPointer { target in
-                let base = target.baseAddress! + channel
-                for i in 0..<source.count { base[i * channels] = source[i] }
+                // A moving pointer: no checked multiplication per sample.
+                var out = target.baseAddress! + channel
+                for value in source {
+                    out.pointee = value
+                    out += channels
+                }
             }
         }
     }
