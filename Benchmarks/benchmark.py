@@ -37,7 +37,8 @@ Sections
                The runs behind every ratio (2-thread speed-ups, time(4T)/time(T), time(4K)/time(K))
                are interleaved, round after round (11 rounds; in each, every configuration runs as
                one process: an untimed warm-up, then one timed run), and each ratio is the median
-               of its same-round pairs, printed with their range.
+               of its same-round pairs, printed with their range. The kernel against the yardstick
+               and numpy likewise, in 7 rounds of its own.
 Python references are skipped with a clear line when numpy/librosa/soundfile are missing.
 All timings are medians of --repeats runs on this machine.
 """
@@ -298,37 +299,54 @@ def complex_nmf_section(bench, repeats, workdir, cc):
     print(f"complex_nmf: machine check: two 1-thread processes at once give {capacity:4.2f}x the throughput of one "
           f"(the ceiling of the 2-thread speed-up at this moment)")
 
-    if cc is None:
-        print("complex_nmf: C yardstick skipped, no C compiler (cc) found")
-    else:
-        natural = yardstick(cc, workdir, "natural", F, K, T, N, repeats)
-        tiled = yardstick(cc, workdir, "tiled", F, K, T, N, repeats)
-        best = max(natural, tiled)
-        print(f"complex_nmf: C yardstick (cc -O3 -march=native -ffast-math), 1 thread: natural layout {natural / G:5.2f}, "
-              f"16-bin tiles {tiled / G:5.2f} G element updates/s")
-        print(f"complex_nmf: kernel / best C yardstick, 1 thread: {one['updates_per_second'] / best:5.2f}x")
-
     print(f"complex_nmf: time(4T)/time(T), T={T_small}->{4 * T_small}, K={K}, 1 thread: {ratio('one', 'small')}")
     print(f"complex_nmf: time(4K)/time(K), K=22->88, T={T_small}, 1 thread:  {ratio('small', 'k22')}")
     print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, 1 thread: {ratio('k352', 'small')}"
           f"   (a frame's phases at K=352 are {8 * 352 * F / 2**20:.1f} MiB, more than this core's L2 cache)")
 
+    # The kernel against its references, also in interleaved rounds: each round runs the kernel
+    # (1 and 2 threads), both C yardstick layouts and the numpy literal update once, and each
+    # ratio is the median of the rounds' ratios.
     try:
         import numpy  # noqa: F401
+        have_numpy = True
     except ImportError as error:
         print(f"complex_nmf: numpy reference skipped, numpy unavailable ({error})")
-        return
+        have_numpy = False
+    if cc is None:
+        print("complex_nmf: C yardstick skipped, no C compiler (cc) found")
     N_numpy = 5
-    output = subprocess.run([sys.executable, os.path.abspath(__file__), "--numpy-worker",
-                             f"{F},{K},{T_small},{N_numpy},{repeats}"], check=True, capture_output=True, text=True).stdout
-    theirs = json.loads(output)
+    kernel_one, kernel_two, natural, tiled, numpy_runs = [], [], [], [], []
+    for _ in range(REFERENCE_ROUNDS):
+        kernel_one.append(cnmf_bench(bench, 1, bins=F, components=K, frames=T, iterations=N, threads=1)["updates_per_second"])
+        kernel_two.append(cnmf_bench(bench, 1, bins=F, components=K, frames=T, iterations=N, threads=2)["updates_per_second"])
+        if cc is not None:
+            natural.append(yardstick(cc, workdir, "natural", F, K, T, N, 1))
+            tiled.append(yardstick(cc, workdir, "tiled", F, K, T, N, 1))
+        if have_numpy:
+            output = subprocess.run([sys.executable, os.path.abspath(__file__), "--numpy-worker",
+                                     f"{F},{K},{T_small},{N_numpy},1"], check=True, capture_output=True, text=True).stdout
+            numpy_runs.append(json.loads(output))
+
+    def paired(ours, theirs, digits=2):
+        ratios = sorted(a / b for a, b in zip(ours, theirs))
+        return (f"{statistics.median(ratios):.{digits}f}x (range {ratios[0]:.{digits}f}–{ratios[-1]:.{digits}f} "
+                f"over {len(ratios)} interleaved rounds)")
+    if cc is not None:
+        best = [max(a, b) for a, b in zip(natural, tiled)]
+        print(f"complex_nmf: C yardstick (cc -O3 -march=native -ffast-math), 1 thread: natural layout {statistics.median(natural) / G:5.2f}, "
+              f"16-bin tiles {statistics.median(tiled) / G:5.2f} G element updates/s (kernel in the same rounds {statistics.median(kernel_one) / G:5.2f})")
+        print(f"complex_nmf: kernel / best C yardstick, 1 thread: {paired(kernel_one, best)}")
+    if not have_numpy:
+        return
+    numpy_rates = [r["updates_per_second"] for r in numpy_runs]
+    numpy_rate = statistics.median(numpy_rates)
+    peak = max(r["peak_rss_bytes"] for r in numpy_runs)
     print(f"complex_nmf: numpy literal update (complex128, K={K}, F={F}, T={T_small}, {N_numpy} iterations): "
-          f"{theirs['updates_per_second'] / 1e6:7.1f} M element updates/s, peak {theirs['peak_rss_bytes'] / 2**20:.0f} MiB "
-          f"(~{theirs['peak_rss_bytes'] * T / T_small / 2**30:.1f} GiB at T={T})")
-    print(f"complex_nmf: kernel / numpy per element update: 1 thread {one['updates_per_second'] / theirs['updates_per_second']:6.0f}x, "
-          f"2 threads {two['updates_per_second'] / theirs['updates_per_second']:6.0f}x; "
-          f"decompose end to end, 2 threads {api_two['updates_per_second'] / theirs['updates_per_second']:6.0f}x; "
-          f"decompose from the default start (shortcut), 2 threads {short_two['updates_per_second'] / theirs['updates_per_second']:6.0f}x")
+          f"{numpy_rate / 1e6:7.1f} M element updates/s, peak {peak / 2**20:.0f} MiB (~{peak * T / T_small / 2**30:.1f} GiB at T={T})")
+    print(f"complex_nmf: kernel / numpy per element update: 1 thread {paired(kernel_one, numpy_rates, 0)}, 2 threads {paired(kernel_two, numpy_rates, 0)}; "
+          f"against the median numpy rate: decompose end to end, 2 threads {api_two['updates_per_second'] / numpy_rate:6.0f}x; "
+          f"decompose from the default start (shortcut), 2 threads {short_two['updates_per_second'] / numpy_rate:6.0f}x")
 
 
 def sklearn_worker(directory, beta, threads, iterations, repeats):
@@ -392,6 +410,8 @@ def amx_split_product(cc, workdir, K, T, N):
     return json.loads(subprocess.run([binary, str(K), str(T), str(N)], check=True, capture_output=True, text=True).stdout)
 
 
+#: Interleaved rounds of the Complex NMF kernel against the C yardstick and numpy (see complex_nmf_section).
+REFERENCE_ROUNDS = 7
 #: Interleaved rounds of the Euclidean NMF vs scikit-learn comparison (see nmf_section).
 EUCLIDEAN_ROUNDS = 7
 
