@@ -231,9 +231,9 @@ AVX512 static void load(const bnmf_plan *plan, bnmf_workspace *ws, int count, in
             transpose8(b);
             for (int i = 0; i < D; i++) {
                 const size_t at = euclid_index(Kp, j0, k0 + i);
-                _mm512_store_pd(ws->u + at, u[i]);
                 _mm256_store_ps(ws->uf + at, _mm512_cvtpd_ps(u[i]));  // (FTZ: below FLT_MIN is 0, as activation_float)
-                _mm512_store_pd(ws->bt + at, b[i]);
+                _mm256_store_ps(ws->bt + at, _mm512_cvtpd_ps(b[i]));
+                _mm512_store_pd(ws->bd + at, b[i]);
             }
         }
     }
@@ -246,7 +246,7 @@ AVX512 static void store(const bnmf_plan *plan, const bnmf_workspace *ws, int co
     for (int j0 = 0; j0 < count; j0 += D) {
         for (int k0 = 0; k0 < K; k0 += D) {
             __m512d u[8];
-            for (int i = 0; i < D; i++) u[i] = _mm512_load_pd(ws->u + euclid_index(Kp, j0, k0 + i));
+            for (int i = 0; i < D; i++) u[i] = _mm512_cvtps_pd(_mm256_load_ps(ws->uf + euclid_index(Kp, j0, k0 + i)));
             transpose8(u);
             for (int i = 0; i < D && j0 + i < count; i++) {
                 _mm512_mask_storeu_pd(activations + (size_t)(j0 + i) * K + k0, components_mask(K, k0), u[i]);
@@ -303,43 +303,43 @@ AVX512 static void gram(const bnmf_plan *plan, bnmf_workspace *ws, int j0) {
     }
 }
 
-/// 1/x in double for x ≥ ε > 0: rcp14 (relative error < 2⁻¹⁴) and one Newton step
-/// r ← r + r (1 − x r) (relative error < 2⁻²⁸ ≈ 4e-9, far below the float rounding of G u).
-AVX512 static INLINE __m512d reciprocal_pd(__m512d x) {
-    const __m512d r = _mm512_rcp14_pd(x);
-    return _mm512_fmadd_pd(r, _mm512_fnmadd_pd(x, r, _mm512_set1_pd(1.0)), r);
+/// 1/x in float for x ≥ ε > 0: rcp14 (relative error < 2⁻¹⁴) and one Newton step
+/// r ← r + r (1 − x r) (relative error ≈ 2⁻²³, the float rounding).
+AVX512 static INLINE __m512 reciprocal_ps(__m512 x) {
+    const __m512 r = _mm512_rcp14_ps(x);
+    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(x, r, _mm512_set1_ps(1.0f)), r);
 }
 
-/// cost = ½ max(0, ‖v‖² + Σ_k u_k (G u − 2 Hᵀv)_k) (k in order) and, with `update`,
-/// u ← u ⊙ Hᵀv / (G u + ε), for the block of 32 frames from j0, 8 frames per vector. The float
-/// copy for G u is a plain conversion: the driver runs with FTZ | DAZ, so a copy below FLT_MIN
-/// is read as 0 by `gram`, which is what activation_float gives. `update` is a constant in each
+/// cost = ½ max(0, ‖v‖² + Σ_k u_k (G u − 2 Hᵀv)_k) (each term in float, the sum over k in
+/// double, k in order) and, with `update`, u ← u ⊙ Hᵀv / (G u + ε) (float), for the block of
+/// 32 frames from j0, 16 frames per vector. The driver runs with FTZ | DAZ, so an update below
+/// FLT_MIN is stored as 0, which is what activation_float gives. `update` is a constant in each
 /// of the two copies `step` calls.
 AVX512 static INLINE void step_block(const bnmf_plan *plan, bnmf_workspace *ws, int j0, const int update) {
     const int K = plan->components;
     const size_t at = euclid_index((size_t)plan->kpad, j0, 0);
-    double *restrict u = ws->u + at;
-    float *restrict uf = ws->uf + at;
-    const double *restrict bt = ws->bt + at;
+    float *restrict u = ws->uf + at;
+    const float *restrict bt = ws->bt + at;
     const float *restrict gu = ws->gu + at;
-    const __m512d eps = _mm512_set1_pd(plan->eps), two = _mm512_set1_pd(2.0);
-    enum { H = BNMF_EUCLID_BLOCK / D };
-    __m512d sum[H];
-    for (int h = 0; h < H; h++) sum[h] = _mm512_setzero_pd();
+    const double *restrict bd_row = ws->bd + at;
+    const __m512 eps = _mm512_set1_ps(plan->epsf);
+    const __m512d two_d = _mm512_set1_pd(2.0);
+    __m512d sum[2 * FV];
+    for (int h = 0; h < 2 * FV; h++) sum[h] = _mm512_setzero_pd();
     for (int k = 0; k < K; k++) {
-        for (int h = 0; h < H; h++) {
-            const size_t i = (size_t)k * BNMF_EUCLID_BLOCK + (size_t)h * D;
-            const __m512d g = _mm512_cvtps_pd(_mm256_load_ps(gu + i));
-            const __m512d x = _mm512_load_pd(u + i), b = _mm512_load_pd(bt + i);
-            if (update) {
-                const __m512d next = _mm512_mul_pd(_mm512_mul_pd(x, b), reciprocal_pd(_mm512_add_pd(g, eps)));
-                _mm512_store_pd(u + i, next);
-                _mm256_store_ps(uf + i, _mm512_cvtpd_ps(next));
+        for (int v = 0; v < FV; v++) {
+            const size_t i = (size_t)k * BNMF_EUCLID_BLOCK + (size_t)v * L;
+            const __m512 g = _mm512_load_ps(gu + i), x = _mm512_load_ps(u + i), b = _mm512_load_ps(bt + i);
+            if (update) _mm512_store_ps(u + i, _mm512_mul_ps(_mm512_mul_ps(x, b), reciprocal_ps(_mm512_add_ps(g, eps))));
+            for (int h = 0; h < 2; h++) {
+                const __m256 xh = h == 0 ? _mm512_castps512_ps256(x) : _mm512_extractf32x8_ps(x, 1);
+                const __m256 gh = h == 0 ? _mm512_castps512_ps256(g) : _mm512_extractf32x8_ps(g, 1);
+                const __m512d bd = _mm512_load_pd(bd_row + i + (size_t)h * D);
+                sum[2 * v + h] = _mm512_fmadd_pd(_mm512_cvtps_pd(xh), _mm512_fnmadd_pd(two_d, bd, _mm512_cvtps_pd(gh)), sum[2 * v + h]);
             }
-            sum[h] = _mm512_fmadd_pd(x, _mm512_fnmadd_pd(two, b, g), sum[h]);
         }
     }
-    for (int h = 0; h < H; h++) {
+    for (int h = 0; h < 2 * FV; h++) {
         const __m512d cost = _mm512_add_pd(_mm512_loadu_pd(ws->norm + j0 + h * D), sum[h]);
         const __mmask8 negative = _mm512_cmp_pd_mask(cost, _mm512_setzero_pd(), _CMP_LT_OQ);  // (NaN stays NaN)
         _mm512_storeu_pd(ws->cost + j0 + h * D, _mm512_maskz_mul_pd((__mmask8)~negative, cost, _mm512_set1_pd(0.5)));

@@ -31,9 +31,9 @@ static void load(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots
     for (int j = 0; j < slots; j++) {
         for (int k = 0; k < K; k++) {
             const size_t at = euclid_index(Kp, j, k);
-            ws->u[at] = j < count ? activations[(size_t)j * K + k] : 0;
-            ws->uf[at] = activation_float(ws->u[at]);
-            ws->bt[at] = j < count ? projections[(size_t)j * stride + k] : 0;
+            ws->uf[at] = j < count ? activation_float(activations[(size_t)j * K + k]) : 0;
+            ws->bd[at] = j < count ? projections[(size_t)j * stride + k] : 0;
+            ws->bt[at] = (float)ws->bd[at];
         }
     }
 }
@@ -41,7 +41,7 @@ static void load(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots
 static void store(const bnmf_plan *plan, const bnmf_workspace *ws, int count, double *activations) {
     const int K = plan->components;
     for (int j = 0; j < count; j++) {
-        for (int k = 0; k < K; k++) activations[(size_t)j * K + k] = ws->u[euclid_index((size_t)plan->kpad, j, k)];
+        for (int k = 0; k < K; k++) activations[(size_t)j * K + k] = ws->uf[euclid_index((size_t)plan->kpad, j, k)];
     }
 }
 
@@ -62,26 +62,24 @@ static void gram(const bnmf_plan *plan, bnmf_workspace *ws, int j0) {
     }
 }
 
-/// cost = ½ max(0, ‖v‖² + Σ_k u_k (G u − 2 Hᵀv)_k) (k in order) and, with `update`,
-/// u ← u ⊙ Hᵀv / (G u + ε), for the block of slots from j0 (innermost loop over its frames).
+/// cost = ½ max(0, ‖v‖² + Σ_k u_k (G u − 2 Hᵀv)_k) (each term in float, the sum over k in
+/// double, k in order) and, with `update`, u ← u ⊙ Hᵀv / (G u + ε) (float), for the block of
+/// slots from j0 (innermost loop over its frames).
 static void step(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update) {
     enum { B = BNMF_EUCLID_BLOCK };
     const int K = plan->components;
     const size_t at = euclid_index((size_t)plan->kpad, j0, 0);
-    double *u = ws->u + at;
-    float *uf = ws->uf + at;
-    const double *bt = ws->bt + at;
+    float *u = ws->uf + at;
+    const float *bt = ws->bt + at;
+    const double *bd = ws->bd + at;
     const float *gu = ws->gu + at;
     double sum[B] = {0};
     for (int k = 0; k < K; k++) {
         for (int j = 0; j < B; j++) {
             const size_t i = (size_t)k * B + j;
-            const double x = u[i], b = bt[i], g = gu[i];
-            sum[j] += x * (g - 2 * b);
-            if (update) {
-                u[i] = x * b / (g + plan->eps);
-                uf[i] = activation_float(u[i]);
-            }
+            const float x = u[i], b = bt[i], g = gu[i];
+            sum[j] += (double)x * ((double)g - 2 * bd[i]);
+            if (update) u[i] = activation_float((double)(x * b / (g + plan->epsf)));
         }
     }
     for (int j = 0; j < B; j++) {

@@ -56,19 +56,20 @@ typedef struct {
     /// The same with every product in double (needs only plan->hrow_d): G at plan time, with the
     /// columns of H as v.
     void (*project_double)(const bnmf_plan *plan, const float *const *v, int slots, double *proj, double *norm);
-    /// ws->u, ws->uf (activation_float) from `activations` `[count][K]` and ws->bt from
-    /// `projections` (slot j's K values at j · stride), into the block layout (euclid_index);
+    /// ws->uf (activation_float) from `activations` `[count][K]` and ws->bd (and its float
+    /// copy ws->bt) from `projections` (slot j's K values at j · stride), into the block layout (euclid_index);
     /// slots count … slots − 1 get u = 0 and Hᵀv = 0 (their rows are not read). The rows k ≥ K
     /// of a block are never read.
     void (*load)(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots, const double *activations,
                  const double *projections, size_t stride);
-    /// `activations` `[count][K]` from ws->u.
+    /// `activations` `[count][K]` from ws->uf.
     void (*store)(const bnmf_plan *plan, const bnmf_workspace *ws, int count, double *activations);
     /// ws->gu = G · ws->uf (float, b in order) for the BNMF_EUCLID_BLOCK slots from j0 (block
     /// layout, see euclid_index).
     void (*gram)(const bnmf_plan *plan, bnmf_workspace *ws, int j0);
-    /// ws->cost of the BNMF_EUCLID_BLOCK slots from j0 from ws->u, ws->gu, ws->bt, ws->norm;
-    /// with `update`, u ← u ⊙ Hᵀv / (G u + ε) into ws->u and ws->uf (block layout).
+    /// ws->cost of the BNMF_EUCLID_BLOCK slots from j0 from ws->uf, ws->gu, ws->bd, ws->norm
+    /// (double sums of double terms); with `update`, u ← u ⊙ Hᵀv / (G u + ε) in float (ws->bt)
+    /// into ws->uf (block layout).
     void (*step)(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update);
 } bnmf_euclid_kernels;
 
@@ -93,17 +94,19 @@ struct bnmf_plan {
 struct bnmf_workspace {
     const float **v;             // [group] each slot's magnitudes (bins floats; `zeros` when empty)
     float *zeros;                // [fpad] zeros
-    double *u;                   // [group][kpad] activations
-    float *uf;                   // [group][kpad] activations as float (0 below FLT_MIN)
+    double *u;                   // [group][kpad] activations (β-divergences; not Euclidean)
+    float *uf;                   // [group][kpad] activations as float (0 below FLT_MIN); the
+                                 // Euclidean iterate itself
     float *num, *den;            // [group][kpad] Σ_f H wa, Σ_f H wb
     float *wa, *wb, *root;       // [group][fpad] weights, √v
     double *constant;            // [group] Λ-independent part of the cost
     double *cost;                // [group] cost of the current iterate
-    // Euclidean only (slots: group rounded up to BNMF_EUCLID_BLOCK). u, uf, gu and bt are in
+    // Euclidean only (slots: group rounded up to BNMF_EUCLID_BLOCK). uf, gu, bt and bd are in
     // the block layout of euclid_index, not [slot][kpad]:
     float *gu;                   // [slots · kpad] G u
     double *proj;                // [slots][kpad] Hᵀv as `project` gives it
-    double *bt;                  // [slots · kpad] Hᵀv
+    float *bt;                   // [slots · kpad] Hᵀv rounded to float (for the update)
+    double *bd;                  // [slots · kpad] Hᵀv (for the cost)
     double *norm;                // [group] ‖v‖²
     void *allocation;
 };

@@ -143,7 +143,7 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
         sizeof(float) * G * Kp,
         euclid ? sizeof(double) * G * Kp : sizeof(float) * G * Kp,
         euclid ? sizeof(double) * G : sizeof(float) * G * Fp,
-        euclid ? sizeof(double) * G * Kp : sizeof(float) * G * Fp,
+        euclid ? sizeof(float) * G * Kp : sizeof(float) * G * Fp,
         euclid ? 0 : sizeof(float) * G * Fp,
     };
     carver c = {0};
@@ -153,6 +153,7 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
     carve(&c, sizeof(double) * G * Kp);
     carve(&c, sizeof(float) * G * Kp);
     for (int i = 0; i < 5; i++) carve(&c, sizes[i]);
+    if (euclid) carve(&c, sizeof(double) * G * Kp);
     for (int i = 0; i < 2; i++) carve(&c, sizeof(double) * G);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
@@ -169,6 +170,7 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
         ws->proj = carve(&c, sizes[1]);
         ws->norm = carve(&c, sizes[2]);
         ws->bt = carve(&c, sizes[3]);
+        ws->bd = carve(&c, sizeof(double) * G * Kp);
     } else {
         ws->num = carve(&c, sizes[0]);
         ws->den = carve(&c, sizes[1]);

@@ -25,7 +25,8 @@ import Foundation
 ///     u ← u ⊙ b / (G u + ε),   cost ½ max(0, n − 2 uᵀb + uᵀ G u)
 ///
 /// with `G u` in Float (K² multiply-adds, no pass over the bins; blocks of 32 frames, side by side
-/// in the vector lanes, run all their iterations with G in L1) and the update and cost in Double. Float `G u` puts a relative error
+/// in the vector lanes, run all their iterations with G in L1), the update (and so the iterate) in
+/// Float and the cost in Double (b in Double there). Float `G u` puts a relative error
 /// of ≈ 1e-7 into each update and ≈ 1e-7 · uᵀGu into the cost, which is ½‖v − Hu‖² minus
 /// nothing larger than that, so the cost's relative error grows like ‖v‖² / ‖v − Hu‖² (≈ 1e-6 at
 /// a 10 % residual).
@@ -36,8 +37,8 @@ import Foundation
 ///
 /// Speed (K = 88, F = 1025, T = 2000, 100 iterations, β = ½, AVX-512, one core): ≈ 25–55 G
 /// multiply-adds/s (1–2 s; the former Swift pass ≈ 4 G/s, 13 s). Euclidean, same sizes, one
-/// core: ≈ 31 ms in C (≈ 18.5 ms for the 100 × K² G u, at this core's peak FMA rate; ≈ 7.5 ms
-/// for the updates and costs; ≈ 4.7 ms for HᵀV; the former Double Swift pass 1.7–2.7 s;
+/// core: ≈ 30 ms in C (≈ 18 ms for the 100 × K² G u, at this core's peak FMA rate; ≈ 4.5 ms
+/// for the updates and costs, 8 ms while they were Double; ≈ 5 ms for HᵀV; the former Double Swift pass 1.7–2.7 s;
 /// scikit-learn's `solver='mu'` ≈ 63–100 ms on this machine). Memory: the plan ≈ 8·K·F
 /// bytes (Euclidean ≈ 12·K·F), each worker ≈ group · (12·F + 20·K) bytes (Euclidean: ≈ 36·K per
 /// frame of the group rounded up to 32).
@@ -268,8 +269,7 @@ extension BetaNMFKernel {
         if rule.costThreshold == nil && rule.relativeTolerance == nil {
             let iterations = rule.maximumIterations
             let rows = runFrameMajor(magnitudes: magnitudes, activations: &u, iterations: iterations, threads: threads)
-            var totals = [Double](repeating: 0, count: iterations + 1)
-            for i in 0...iterations { for t in 0..<frames { totals[i] += rows[i * frames + t] } }
+            let totals = Self.rowTotals(rows, rows: iterations + 1, columns: frames)
             initialCost = totals[0]
             for i in 1...iterations {
                 guard totals[i].isFinite else {
@@ -292,6 +292,39 @@ extension BetaNMFKernel {
         }
         let activations = RealMatrix(rows: components, columns: frames, values: u.map(Float.init))
         return NMFResult(activations: activations, cost: costs, initialCost: initialCost, frameCosts: frameCosts)
+    }
+}
+
+extension BetaNMFKernel {
+    /// Σ_t values[i · columns + t] for each row i of `values` `[rows × columns]`, each row summed
+    /// in column order (as a pass of `runInIterationOrder` sums its frames' costs, so that both
+    /// drivers report the same bits); four rows at a time, so that their chains of additions
+    /// overlap instead of waiting on one another.
+    static func rowTotals(_ values: [Double], rows: Int, columns: Int) -> [Double] {
+        precondition(values.count == rows * columns, "shape")
+        var totals = [Double](repeating: 0, count: rows)
+        values.withUnsafeBufferPointer { v in
+            totals.withUnsafeMutableBufferPointer { out in
+                var i = 0
+                while i + 4 <= rows {
+                    var (a, b, c, d) = (0.0, 0.0, 0.0, 0.0)
+                    for t in 0..<columns {
+                        a += v[i * columns + t]
+                        b += v[(i + 1) * columns + t]
+                        c += v[(i + 2) * columns + t]
+                        d += v[(i + 3) * columns + t]
+                    }
+                    (out[i], out[i + 1], out[i + 2], out[i + 3]) = (a, b, c, d)
+                    i += 4
+                }
+                for row in i..<rows {
+                    var a = 0.0
+                    for t in 0..<columns { a += v[row * columns + t] }
+                    out[row] = a
+                }
+            }
+        }
+        return totals
     }
 }
 

@@ -73,8 +73,8 @@ public struct NMFResult: Sendable {
 /// The basis is never modified. Frames are independent given `H`, so they are split over
 /// threads; every sum has a fixed order, so results do not depend on the thread count or on
 /// how the frames are split into blocks. All divergences run in the C kernel `BetaNMFKernel`:
-/// Euclidean with `HᵀV`, `‖V‖²` (Double) and `HᵀH` once, `HᵀH U` in Float and updates and costs
-/// in Double; the β-divergences with the model and the sums over bins in Float, updates and
+/// Euclidean with `HᵀV`, `‖V‖²` (Double) and `HᵀH` once, `HᵀH U` and the updates in Float and
+/// costs in Double; the β-divergences with the model and the sums over bins in Float, updates and
 /// costs in Double. (The former Swift passes are `NMFReferencePass`, the tests' reference.)
 public struct NMF: Sendable {
     /// The settings.

@@ -189,6 +189,20 @@ import Testing
         #expect(iterationOrder.frameCosts == frameMajor.frameCosts)
     }
 
+    /// The frame-major driver's totals (four rows at a time) are each row summed in frame order,
+    /// the sum the iteration-order driver takes: bit for bit, for row counts around the four.
+    @Test(arguments: [1, 3, 4, 5, 8, 11])
+    func rowTotalsSumEachRowInFrameOrder(rows: Int) {
+        var generator = SeededRandomGenerator(seed: UInt64(rows))
+        let columns = 37
+        // Values of very different sizes, so that another order of additions rounds differently.
+        let values = (0..<(rows * columns)).map { _ in generator.nextUnitInterval() * pow(10, 8 * generator.nextUnitInterval()) }
+        let totals = BetaNMFKernel.rowTotals(values, rows: rows, columns: columns)
+        for i in 0..<rows {
+            #expect(totals[i] == values[(i * columns)..<((i + 1) * columns)].reduce(0, +), "row \(i) of \(rows)")
+        }
+    }
+
     @Test(arguments: [Divergence.betaHalf, .euclidean])
     func toleranceStopsWhereTheReferenceStops(divergence: Divergence) throws {
         let (v, h, u0) = Self.problem()
