@@ -18,7 +18,8 @@ Sections
                K = 88, F = 1025, T = 2000, 100 iterations, Euclidean, KL and beta = 0.5, 1 and 2
                threads (sklearn's BLAS limited with threadpoolctl); skipped when sklearn is missing.
                Euclidean runs 7 interleaved rounds (ours, then sklearn, each the median of its
-               repeats) and prints the median of the rounds' ratios with their range.
+               repeats) and prints the median of the rounds' ratios with their range; then again
+               at T = 20000 (a 4-minute song at hop 512), 5 rounds of one fit each.
                First the roofline of the Euclidean iterations (this core's peak FMA rate measured by
                Benchmarks/fma_peak.c, compiled here with `cc -O3 -march=native`), what AMX bf16
                tiles would give the same G·U product with split (hi + lo) operands
@@ -414,6 +415,10 @@ def amx_split_product(cc, workdir, K, T, N):
 REFERENCE_ROUNDS = 7
 #: Interleaved rounds of the Euclidean NMF vs scikit-learn comparison (see nmf_section).
 EUCLIDEAN_ROUNDS = 7
+#: Frames of a 4-minute song at the default STFT (44.1 kHz, hop 512: 86 frames/s), the second
+#: size of the Euclidean comparison, and its interleaved rounds (each fit takes about a second).
+SONG_FRAMES = 20000
+SONG_ROUNDS = 5
 
 
 def nmf_section(bench, repeats, workdir, cc):
@@ -461,29 +466,44 @@ def nmf_section(bench, repeats, workdir, cc):
     # Euclidean (the target's case) in interleaved rounds, each round one run of ours and one of
     # scikit-learn's (each the median of `repeats` fits in its process), so that a slow moment of
     # the host hits both sides; the ratio is the median of the rounds' ratios. The slower
-    # divergences run one round.
+    # divergences run one round. Then Euclidean again at the length of a song, where
+    # scikit-learn's K × T temporaries no longer fit in cache and ours still run in blocks of 32
+    # frames.
     rounds = {"euclid": EUCLIDEAN_ROUNDS, "kl": 1, "beta0.5": 1}
     for divergence, beta in (("euclid", 2.0), ("kl", 1.0), ("beta0.5", 0.5)):
         for threads in (1, 2):
-            directory = os.path.join(workdir, f"nmf-{divergence}")
-            os.makedirs(directory, exist_ok=True)
-            ours_seconds, their_seconds, theirs = [], [], None
-            for _ in range(rounds[divergence] if have_sklearn else 1):
-                ours = cnmf_bench(bench, repeats, subcommand="nmf", bins=F, components=K, frames=T, iterations=N,
-                                  divergence=divergence, threads=threads, save_inputs=directory, constant_start=None)
-                ours_seconds.append(ours["median_seconds"])
-                if have_sklearn:
-                    output = subprocess.run([sys.executable, os.path.abspath(__file__), "--sklearn-worker",
-                                             f"{directory},{beta},{threads},{N},{repeats}"], check=True, capture_output=True, text=True).stdout
-                    theirs = json.loads(output)
-                    their_seconds.append(theirs["median_seconds"])
-            line = f"nmf: {divergence:8s} {threads} thread{'s' if threads > 1 else ' '}: ours {statistics.median(ours_seconds) * 1000:8.1f} ms"
-            if theirs is not None:
-                ratios = [b / a for a, b in zip(ours_seconds, their_seconds)]
-                spread = f" (range {min(ratios):.2f}–{max(ratios):.2f} over {len(ratios)} interleaved rounds)" if len(ratios) > 1 else ""
-                line += (f", sklearn {statistics.median(their_seconds) * 1000:8.1f} ms ({theirs['dtype']})   ratio {statistics.median(ratios):6.2f}x{spread}"
-                         f"   (max |U_ours − U_sklearn| / max U = {theirs['max_relative_difference']:.1e})")
-            print(line)
+            print(sklearn_comparison(bench, workdir, divergence, beta, threads, F, K, T, N,
+                                     rounds[divergence] if have_sklearn else 0, repeats, "")
+                  .replace("nmf: ", f"nmf: {divergence:8s} ", 1))
+    print(f"nmf: euclid again at T={SONG_FRAMES} (a 4-minute song at 44.1 kHz, hop 512), {SONG_ROUNDS} interleaved rounds, one timed fit each:")
+    for threads in (1, 2):
+        print(sklearn_comparison(bench, workdir, "euclid", 2.0, threads, F, K, SONG_FRAMES, N,
+                                 SONG_ROUNDS if have_sklearn else 0, 1, "-song")
+              .replace("nmf: ", f"nmf: euclid T={SONG_FRAMES} ", 1))
+
+
+def sklearn_comparison(bench, workdir, divergence, beta, threads, F, K, T, N, rounds, repeats, suffix):
+    """`rounds` interleaved rounds of `cnmf-bench nmf` and scikit-learn on the same data (one round
+    of ours alone when `rounds` is 0, i.e. without scikit-learn); returns the line to print."""
+    directory = os.path.join(workdir, f"nmf-{divergence}{suffix}")
+    os.makedirs(directory, exist_ok=True)
+    ours_seconds, their_seconds, theirs = [], [], None
+    for _ in range(max(1, rounds)):
+        ours = cnmf_bench(bench, repeats, subcommand="nmf", bins=F, components=K, frames=T, iterations=N,
+                          divergence=divergence, threads=threads, save_inputs=directory, constant_start=None)
+        ours_seconds.append(ours["median_seconds"])
+        if rounds > 0:
+            output = subprocess.run([sys.executable, os.path.abspath(__file__), "--sklearn-worker",
+                                     f"{directory},{beta},{threads},{N},{repeats}"], check=True, capture_output=True, text=True).stdout
+            theirs = json.loads(output)
+            their_seconds.append(theirs["median_seconds"])
+    line = f"nmf: {threads} thread{'s' if threads > 1 else ' '}: ours {statistics.median(ours_seconds) * 1000:8.1f} ms"
+    if theirs is not None:
+        ratios = [b / a for a, b in zip(ours_seconds, their_seconds)]
+        spread = f" (range {min(ratios):.2f}–{max(ratios):.2f} over {len(ratios)} interleaved rounds)" if len(ratios) > 1 else ""
+        line += (f", sklearn {statistics.median(their_seconds) * 1000:8.1f} ms ({theirs['dtype']})   ratio {statistics.median(ratios):6.2f}x{spread}"
+                 f"   (max |U_ours − U_sklearn| / max U = {theirs['max_relative_difference']:.1e})")
+    return line
 
 
 def main():
