@@ -165,9 +165,8 @@ public final class SeparationPipeline {
                     if power { for i in 0..<v.values.count { v.values[i] *= v.values[i] } }
                     let result = try NMF(configuration: config).decompose(magnitudes: v, basis: modelBasis, initialActivations: u0)
                     activations = result.activations
-                    var model = MatrixProduct.multiply(modelBasis, activations)
-                    if power { for i in 0..<model.values.count { model.values[i] = model.values[i].squareRoot() } }
-                    reconstruction = Self.withMixturePhase(model, of: y)
+                    reconstruction = MixturePhaseModel.reconstruction(spectrogram: y, basis: modelBasis, activations: activations,
+                                                                      squareRoot: power, threadCount: threads)
                     phases = nil
                     frameCosts = result.frameCosts
                 }
@@ -179,10 +178,9 @@ public final class SeparationPipeline {
                     // Outputs lag by up to a chunk and its margin: each chunk is solved once its window is in.
                     var samples = [[Float]](repeating: [], count: groups.names.count)
                     for window in chunkers[c].add(spectrogram: y, activations: activations) {
-                        let chunkSamples = Self.resynthesizeConsistently(window, with: resynthesizer, filter: filter, squareModel: !power,
-                                                                         estimates: &estimateBuffers, workspace: consistencyWorkspace,
-                                                                         into: synthesizers.map { $0[c] }, threadCount: threads)
-                        for o in samples.indices { samples[o] += chunkSamples[o] }
+                        Self.resynthesizeConsistently(window, with: resynthesizer, filter: filter, squareModel: !power,
+                                                      estimates: &estimateBuffers, workspace: consistencyWorkspace,
+                                                      into: synthesizers.map { $0[c] }, appendingTo: &samples, threadCount: threads)
                     }
                     for (o, outputSamples) in samples.enumerated() { block.outputSamples[o].append(outputSamples) }
                 } else {
@@ -236,11 +234,12 @@ public final class SeparationPipeline {
 
     /// Consistent Wiener filtering of one chunk: Wiener estimates and model powers of every output
     /// over the chunk's window, refined by `filter`; the chunk's own frames of each output are then
-    /// fed to that output's inverse STFT (outputs split over threads). Returns each output's
-    /// finished samples.
+    /// fed to that output's inverse STFT (outputs split over threads), and each output's finished
+    /// samples are appended to `samples[output]` by the thread that made them.
     static func resynthesizeConsistently(_ window: ConsistencyChunker.Window, with resynthesizer: ComponentResynthesizer,
                                          filter: ConsistentWienerFilter, squareModel: Bool, estimates: inout [ComplexMatrix],
-                                         workspace: ConsistentWienerFilter.Workspace, into synthesizers: [OverlapAddSynthesizer], threadCount: Int) -> [[Float]] {
+                                         workspace: ConsistentWienerFilter.Workspace, into synthesizers: [OverlapAddSynthesizer],
+                                         appendingTo samples: inout [[Float]], threadCount: Int) {
         let outputs = synthesizers.count
         let prepared = resynthesizer.prepare(spectrogram: window.spectrogram, activations: window.activations, phases: nil, threadCount: threadCount)
         let bins = window.spectrogram.rows, frames = window.frames.count
@@ -269,7 +268,7 @@ public final class SeparationPipeline {
                       workspace: workspace)
         // The chunk's own frames.
         let first = window.chunk.lowerBound - window.frames.lowerBound, count = window.chunk.count
-        var samples = [[Float]](repeating: [], count: outputs)
+        precondition(samples.count == outputs, "one sample array per output")
         let spectra = estimates
         samples.withUnsafeMutableBufferPointer { buffer in
             let shared = UncheckedSendable(value: (buffer, synthesizers))
@@ -277,11 +276,10 @@ public final class SeparationPipeline {
                 let (buffer, synthesizers) = shared.value
                 for o in stride(from: worker, to: outputs, by: workers) {
                     synthesizers[o].add(spectra[o], columns: first..<(first + count), threadCount: 1)
-                    buffer[o] = synthesizers[o].drainCompletedSamples()
+                    buffer[o] += synthesizers[o].drainCompletedSamples()
                 }
             }
         }
-        return samples
     }
 
     /// Adds `Σ x²` of each output's samples to `totals`, outputs split over `threadCount` threads.
@@ -308,19 +306,6 @@ public final class SeparationPipeline {
             var sum = 0.0
             for f in 0..<h.rows { let x = Double(h[f, k]); sum += x * x }
             for f in 0..<h.rows { let x = Double(h[f, k]); out[f, k] = sum > 0 ? Float(x * x / sum) : 0 }
-        }
-        return out
-    }
-
-    /// `magnitudes · Y/|Y|` (phase 0 where `Y = 0`).
-    static func withMixturePhase(_ magnitudes: RealMatrix, of y: ComplexMatrix) -> ComplexMatrix {
-        var out = ComplexMatrix(rows: y.rows, columns: y.columns)
-        for i in 0..<(y.rows * y.columns) {
-            let re = Double(y.values[2 * i]), im = Double(y.values[2 * i + 1])
-            let m = (re * re + im * im).squareRoot()
-            let a = Double(magnitudes.values[i])
-            out.values[2 * i] = Float(m > 0 ? a * re / m : a)
-            out.values[2 * i + 1] = Float(m > 0 ? a * im / m : 0)
         }
         return out
     }

@@ -75,7 +75,7 @@ public struct ConsistentWienerFilter: Sendable {
     ///   - mixture: `Y` `[bins × frames]`.
     ///   - totalPowers: each output's model power summed over the bins and frames.
     ///   - power: output j's model power `v_j`, `bins × frames` values (column-major), ≥ 0;
-    ///     called once for each active output.
+    ///     called once for each active output, from up to `threadCount` threads at once.
     ///   - threadCount: worker threads.
     ///   - recordObjective: also compute `Report.objective` (one more `Q` per output and iteration).
     @discardableResult
@@ -107,25 +107,40 @@ public struct ConsistentWienerFilter: Sendable {
         owner.reserve(floats: m * stride, reals: stride, scratches: outputWorkers, consistency: consistency)
         let ws = owner.buffers
         let scratches = owner.scratches
+        /// Runs `body(a)` for every active output a, outputs split over threads.
+        func overOutputs(_ body: (Int) -> Void) {
+            runWorkers(outputWorkers) { worker in
+                for a in Swift.stride(from: worker, to: m, by: outputWorkers) { body(a) }
+            }
+        }
         // s ← the active estimates; 1/v and the preconditioner weights w = 1/(1/v + γ) per entry
-        // (each twice, for re and im).
-        for (a, j) in active.enumerated() {
-            estimates[j].values.withUnsafeBufferPointer { ws.s.advanced(by: a * stride).update(from: $0.baseAddress!, count: stride) }
-            let v = power(j)
-            precondition(v.count == entries, "model power of output \(j): \(v.count) values for \(entries) entries")
-            v.withUnsafeBufferPointer { source in
-                for i in 0..<entries {
-                    let v = Double(max(source[i], 0) + floor)
-                    let inverse = Float(1 / v), weight = Float(v / (1 + gamma * v))
-                    let k = a * stride + 2 * i
-                    ws.inverseV[k] = inverse; ws.inverseV[k + 1] = inverse
-                    ws.weight[k] = weight; ws.weight[k + 1] = weight
+        // (each twice, for re and im); active outputs split over threads.
+        estimates.withUnsafeBufferPointer { estimates in
+            let sources = UncheckedSendable(value: estimates)
+            overOutputs { a in
+                let j = active[a]
+                sources.value[j].values.withUnsafeBufferPointer { ws.s.advanced(by: a * stride).update(from: $0.baseAddress!, count: stride) }
+                let v = power(j)
+                precondition(v.count == entries, "model power of output \(j): \(v.count) values for \(entries) entries")
+                v.withUnsafeBufferPointer { source in
+                    for i in 0..<entries {
+                        let v = Double(max(source[i], 0) + floor)
+                        let inverse = Float(1 / v), weight = Float(v / (1 + gamma * v))
+                        let k = a * stride + 2 * i
+                        ws.inverseV[k] = inverse; ws.inverseV[k + 1] = inverse
+                        ws.weight[k] = weight; ws.weight[k + 1] = weight
+                    }
                 }
             }
         }
-        // The active outputs' sum, which the solve keeps (Σ_j S_j = Y with the others fixed).
-        ws.fixed.update(from: ws.s, count: stride)
-        for a in 1..<m { let source = ws.s + a * stride; for i in 0..<stride { ws.fixed[i] += source[i] } }
+        // The active outputs' sum, which the solve keeps (Σ_j S_j = Y with the others fixed),
+        // summed over outputs in order; entries split over threads.
+        runWorkers(frameWorkers) { worker in
+            let first = stride * worker / frameWorkers, last = stride * (worker + 1) / frameWorkers
+            guard first < last else { return }
+            (ws.fixed + first).update(from: ws.s + first, count: last - first)
+            for a in 1..<m { let source = ws.s + a * stride; for i in first..<last { ws.fixed[i] += source[i] } }
+        }
         let projection = consistency
         // Bin weights of the two-sided inner product, per real.
         let binWeights = (0..<(2 * bins)).map { Float(FrameRunConsistency.binWeight($0 / 2, binCount: bins)) }
@@ -197,9 +212,9 @@ public struct ConsistentWienerFilter: Sendable {
         if recordObjective { report.objective.append(objective()) }
         inconsistency(of: ws.s, into: ws.r)
         _ = completeOperator(ws.s, ws.r)
-        for i in 0..<(m * stride) { ws.r[i] = -ws.r[i] }
+        overOutputs { a in let r = ws.r + a * stride; for i in 0..<stride { r[i] = -r[i] } }
         var rz = stepAndProject(alpha: nil)
-        ws.p.update(from: ws.q, count: m * stride)
+        overOutputs { a in (ws.p + a * stride).update(from: ws.q + a * stride, count: stride) }
         for _ in 0..<configuration.iterations(activeOutputs: m) {
             guard rz > 0, rz.isFinite else { break }
             inconsistency(of: ws.p, into: ws.q)
@@ -215,8 +230,11 @@ public struct ConsistentWienerFilter: Sendable {
         // What float rounding took from the active outputs' sum goes back to them in proportion
         // to their weights.
         _ = overFrames { first, last, _, scratch in cw_restore_sum(m32, bins32, stride, first, last, ws.s, ws.weight, ws.fixed, scratch) }
-        for (a, j) in active.enumerated() {
-            estimates[j].values.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: ws.s + a * stride, count: stride) }
+        estimates.withUnsafeMutableBufferPointer { estimates in
+            let targets = UncheckedSendable(value: estimates)
+            overOutputs { a in
+                targets.value[active[a]].values.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: ws.s + a * stride, count: stride) }
+            }
         }
         return report
     }
