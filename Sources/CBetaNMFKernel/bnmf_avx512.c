@@ -90,15 +90,16 @@ AVX512 static void prepare(const bnmf_plan *plan, bnmf_workspace *ws, int slots)
 }
 
 /// Weights and cost of one slot's tile from its Λ (see bnmf_portable.c for the formulas).
+/// `kind` is a constant in each copy, so that only its divergence's constants hold registers.
 AVX512 static INLINE void finish_tile(const bnmf_plan *plan, bnmf_workspace *ws, int j, int tile, __m512 lambda,
-                                      int update, __m512d *costLo, __m512d *costHi) {
+                                      int update, __m512d *costLo, __m512d *costHi, const bnmf_kind kind) {
     const size_t Fp = plan->fpad, at = (size_t)j * Fp + (size_t)tile * L;
     const __mmask16 mask = tile_mask(plan, tile);
     const __m512 v = _mm512_maskz_loadu_ps(mask, ws->v[j] + tile * L);
     const __m512 eps = _mm512_set1_ps(plan->epsf);
     const __m512 two = _mm512_set1_ps(2.0f);
     __m512d termLo, termHi;
-    switch (plan->kind) {
+    switch (kind) {
     case BNMF_KL: {
         __m512 r = _mm512_rcp14_ps(lambda);
         r = _mm512_mul_ps(r, _mm512_fnmadd_ps(lambda, r, two));
@@ -146,7 +147,7 @@ AVX512 static INLINE void finish_tile(const bnmf_plan *plan, bnmf_workspace *ws,
 
 /// Λ of `T` tiles from `tile` for the 8 slots from `j0`: Λ = ε + Σ_k u_k H[:, k], k in order.
 AVX512 static INLINE void model_block(const bnmf_plan *plan, bnmf_workspace *ws, int tile, int j0, const int T,
-                                      int update, __m512d *costs) {
+                                      int update, __m512d *costs, const bnmf_kind kind) {
     const int K = plan->components;
     const size_t Kp = (size_t)plan->kpad;
     __m512 acc[2][BNMF_SLOT_BLOCK];
@@ -164,23 +165,32 @@ AVX512 static INLINE void model_block(const bnmf_plan *plan, bnmf_workspace *ws,
     }
     for (int t = 0; t < T; t++) {
         for (int j = 0; j < BNMF_SLOT_BLOCK; j++) {
-            finish_tile(plan, ws, j0 + j, tile + t, acc[t][j], update, &costs[2 * (j0 + j)], &costs[2 * (j0 + j) + 1]);
+            finish_tile(plan, ws, j0 + j, tile + t, acc[t][j], update, &costs[2 * (j0 + j)], &costs[2 * (j0 + j) + 1], kind);
         }
     }
 }
 
-AVX512 static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int update) {
+/// `model` for one divergence (`kind` a constant in each copy).
+AVX512 static INLINE void model_of_kind(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int update, const bnmf_kind kind) {
     // Two double vectors of lane-wise cost sums per slot (added tile by tile, in order).
     __m512d c[2 * BNMF_MAX_GROUP];
     for (int j = 0; j < 2 * slots; j++) c[j] = _mm512_setzero_pd();
     int tile = 0;
     for (; tile + 2 <= plan->tiles; tile += 2) {
-        for (int j0 = 0; j0 < slots; j0 += BNMF_SLOT_BLOCK) model_block(plan, ws, tile, j0, 2, update, c);
+        for (int j0 = 0; j0 < slots; j0 += BNMF_SLOT_BLOCK) model_block(plan, ws, tile, j0, 2, update, c, kind);
     }
     if (tile < plan->tiles) {
-        for (int j0 = 0; j0 < slots; j0 += BNMF_SLOT_BLOCK) model_block(plan, ws, tile, j0, 1, update, c);
+        for (int j0 = 0; j0 < slots; j0 += BNMF_SLOT_BLOCK) model_block(plan, ws, tile, j0, 1, update, c, kind);
     }
     for (int j = 0; j < slots; j++) ws->cost[j] = ws->constant[j] + _mm512_reduce_add_pd(_mm512_add_pd(c[2 * j], c[2 * j + 1]));
+}
+
+AVX512 static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int update) {
+    switch (plan->kind) {
+    case BNMF_KL: model_of_kind(plan, ws, slots, update, BNMF_KL); break;
+    case BNMF_HALF: model_of_kind(plan, ws, slots, update, BNMF_HALF); break;
+    default: model_of_kind(plan, ws, slots, update, BNMF_IS); break;
+    }
 }
 
 /// Σ_f over bins [f0, f1) of H[f, kv·16 …] w_f for slots j0, j0 + 1 and `V` vectors of components
