@@ -23,7 +23,17 @@
 
 #define RS_OVERLAP_ADD_BODY { for (int j = 0; j < count; j++) target[j] += source[j] * scale * window[j]; }
 
+#define RS_ADD_SCALED_BODY { for (int f = 0; f < count; f++) target[f] += column[f] * scale; }
+#define RS_ADD_SCALED_DOUBLE_BODY { for (int f = 0; f < count; f++) target[f] += (double)column[f] * scale; }
+
 #if defined(__x86_64__)
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
+static void add_scaled_avx512(int count, float *restrict target, const float *restrict column, float scale) RS_ADD_SCALED_BODY
+
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
+static void add_scaled_double_avx512(int count, double *restrict target, const float *restrict column,
+                                     double scale) RS_ADD_SCALED_DOUBLE_BODY
+
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
 static void overlap_add_avx512(int count, float *restrict target, const float *restrict source, float scale,
                                const float *restrict window) RS_OVERLAP_ADD_BODY
@@ -42,6 +52,11 @@ static int has_avx512(void) {
 static void apply_share_baseline(int bins, float *restrict model, const float *restrict inverse_total,
                                  const float *restrict silent, float silent_share, const float *restrict source,
                                  float *restrict target, int accumulate) RS_BODY
+
+static void add_scaled_baseline(int count, float *restrict target, const float *restrict column, float scale) RS_ADD_SCALED_BODY
+
+static void add_scaled_double_baseline(int count, double *restrict target, const float *restrict column,
+                                       double scale) RS_ADD_SCALED_DOUBLE_BODY
 
 static void overlap_add_baseline(int count, float *restrict target, const float *restrict source, float scale,
                                  const float *restrict window) RS_OVERLAP_ADD_BODY
@@ -65,4 +80,24 @@ void rs_apply_share(int bins, float *model, const float *inverse_total, const fl
     }
 #endif
     apply_share_baseline(bins, model, inverse_total, silent, silent_share, source, target, accumulate);
+}
+
+void rs_add_scaled(int count, float *target, const float *column, float scale) {
+#if defined(__x86_64__)
+    if (has_avx512()) {
+        add_scaled_avx512(count, target, column, scale);
+        return;
+    }
+#endif
+    add_scaled_baseline(count, target, column, scale);
+}
+
+void rs_add_scaled_double(int count, double *target, const float *column, double scale) {
+#if defined(__x86_64__)
+    if (has_avx512()) {
+        add_scaled_double_avx512(count, target, column, scale);
+        return;
+    }
+#endif
+    add_scaled_double_baseline(count, target, column, scale);
 }

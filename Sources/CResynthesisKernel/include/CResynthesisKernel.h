@@ -1,8 +1,9 @@
 #ifndef C_RESYNTHESIS_KERNEL_H
 #define C_RESYNTHESIS_KERNEL_H
 
-/// Element-wise passes of resynthesis (`ComponentResynthesizer`, one frame of one output) and of
-/// the inverse STFT's overlap-add (`OverlapAddSynthesizer`, one frame), in C so that they run
+/// Element-wise passes of resynthesis (`ComponentResynthesizer`, one frame of one output; the
+/// models Σ_k H[:, k] U[k, t] it and `MixturePhaseModel` sum) and of the inverse STFT's
+/// overlap-add (`OverlapAddSynthesizer`, one frame), in C so that they run
 /// 16 floats at a time where the CPU has AVX-512 (chosen at run time; no compiler flags needed).
 /// Both instruction sets give the same bits: no multiply-add is contracted, and each value is one
 /// expression of its own index.
@@ -22,5 +23,12 @@ void rs_apply_share(int bins, float *model, const float *inverse_total, const fl
 /// One frame's windowed overlap-add: target[j] += (source[j] · scale) · window[j] for j < count
 /// (source: the inverse FFT's output; scale 1 / FFT size). The arrays may not overlap.
 void rs_overlap_add(int count, float *target, const float *source, float scale, const float *window);
+
+/// One component's share of a model: target[f] += column[f] · scale for f < count (a product,
+/// then a sum, each rounded to float). The arrays may not overlap.
+void rs_add_scaled(int count, float *target, const float *column, float scale);
+
+/// The same in double: target[f] += (double)column[f] · scale.
+void rs_add_scaled_double(int count, double *target, const float *column, double scale);
 
 #endif

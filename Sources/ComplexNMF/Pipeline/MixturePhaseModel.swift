@@ -1,3 +1,5 @@
+import CResynthesisKernel
+
 /// The reconstruction of `separate --method nmf`: NMF's model magnitudes with the mixture's phase.
 ///
 /// For each frame the model column `H·u` is summed in Double (components in order, zero
@@ -21,7 +23,8 @@ enum MixturePhaseModel {
                     y.values.withUnsafeBufferPointer { mixture in
                         runWorkers(workers) { worker in
                             let out = shared.value
-                            var column = [Double](repeating: 0, count: bins)
+                            let column = UnsafeMutablePointer<Double>.allocate(capacity: max(1, bins))
+                            defer { column.deallocate() }
                             // Consecutive ranges of frames, one per worker.
                             let first = frames * worker / workers, last = frames * (worker + 1) / workers
                             for t in first..<last {
@@ -30,7 +33,7 @@ enum MixturePhaseModel {
                                     let x = Double(activations[t * components + k])
                                     if x == 0 { continue }
                                     let base = k * bins
-                                    for f in 0..<bins { column[f] += Double(basis[base + f]) * x }
+                                    rs_add_scaled_double(Int32(bins), column, basis.baseAddress! + base, x)
                                 }
                                 for f in 0..<bins {
                                     let i = t * bins + f

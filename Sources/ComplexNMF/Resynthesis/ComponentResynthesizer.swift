@@ -86,7 +86,7 @@ public struct ComponentResynthesizer: Sendable {
                         let uk = Double(uValues[k + components * t])
                         if uk == 0 { continue }
                         let column = h.baseAddress! + k * bins
-                        for f in 0..<bins { total[f] += Double(column[f]) * uk }
+                        total.withUnsafeMutableBufferPointer { rs_add_scaled_double(Int32(bins), $0.baseAddress!, column, uk) }
                     }
                     let base = t * bins
                     for f in 0..<bins {
@@ -170,7 +170,7 @@ public struct ComponentResynthesizer: Sendable {
                         let uk = u[k + components * t]
                         if uk == 0 { continue }
                         let column = h.baseAddress! + k * bins
-                        for f in 0..<bins { weight[f] += column[f] * uk }
+                        rs_add_scaled(Int32(bins), weight.baseAddress!, column, uk)
                     }
                 }
                 if signal != .mask, let phases = block.phases, sharedPhases {
@@ -224,7 +224,7 @@ public struct ComponentResynthesizer: Sendable {
                     let uk = u[k + components * t]
                     if uk == 0 { continue }
                     let column = h.baseAddress! + k * bins
-                    for f in 0..<bins { target[f] += column[f] * uk }
+                    rs_add_scaled(Int32(bins), target, column, uk)
                 }
             }
         }}}

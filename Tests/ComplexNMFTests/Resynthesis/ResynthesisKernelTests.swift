@@ -55,4 +55,35 @@ import Testing
         rs_overlap_add(Int32(count), &target, source, scale, window)
         #expect(target.map(\.bitPattern) == expected.map(\.bitPattern))
     }
+
+    @Test(arguments: lengths)
+    func addScaledEqualsTheScalarExpressionBitForBit(count: Int) {
+        var random = SeededRandomGenerator(seed: 200 + UInt64(count))
+        let column = Self.values(count, 0...1, &random), start = Self.values(count, 0...5, &random)
+        let scale: Float = 0.7317
+        var expected = start
+        for f in 0..<count {
+            let product = column[f] * scale
+            expected[f] = start[f] + product
+        }
+        var target = start
+        rs_add_scaled(Int32(count), &target, column, scale)
+        #expect(target.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
+    @Test(arguments: lengths)
+    func addScaledDoubleEqualsTheScalarExpressionBitForBit(count: Int) {
+        var random = SeededRandomGenerator(seed: 300 + UInt64(count))
+        let column = Self.values(count, 0...1, &random)
+        let start = (0..<count).map { _ in Double.random(in: 0...5, using: &random) }
+        let scale = 0.731_734_519_3
+        var expected = start
+        for f in 0..<count {
+            let product = Double(column[f]) * scale
+            expected[f] = start[f] + product
+        }
+        var target = start
+        rs_add_scaled_double(Int32(count), &target, column, scale)
+        #expect(target.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
 }
