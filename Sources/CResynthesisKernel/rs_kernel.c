@@ -61,43 +61,30 @@ static void add_scaled_double_baseline(int count, double *restrict target, const
 static void overlap_add_baseline(int count, float *restrict target, const float *restrict source, float scale,
                                  const float *restrict window) RS_OVERLAP_ADD_BODY
 
-void rs_overlap_add(int count, float *target, const float *source, float scale, const float *window) {
+/// Calls name_avx512(...) where the CPU has AVX-512, name_baseline(...) elsewhere.
 #if defined(__x86_64__)
-    if (has_avx512()) {
-        overlap_add_avx512(count, target, source, scale, window);
-        return;
-    }
+#define RS_DISPATCH(name, ...)                                          \
+    do {                                                                \
+        if (has_avx512()) name##_avx512(__VA_ARGS__);                   \
+        else name##_baseline(__VA_ARGS__);                              \
+    } while (0)
+#else
+#define RS_DISPATCH(name, ...) name##_baseline(__VA_ARGS__)
 #endif
-    overlap_add_baseline(count, target, source, scale, window);
+
+void rs_overlap_add(int count, float *target, const float *source, float scale, const float *window) {
+    RS_DISPATCH(overlap_add, count, target, source, scale, window);
 }
 
 void rs_apply_share(int bins, float *model, const float *inverse_total, const float *silent, float silent_share,
                     const float *source, float *target, int accumulate) {
-#if defined(__x86_64__)
-    if (has_avx512()) {
-        apply_share_avx512(bins, model, inverse_total, silent, silent_share, source, target, accumulate);
-        return;
-    }
-#endif
-    apply_share_baseline(bins, model, inverse_total, silent, silent_share, source, target, accumulate);
+    RS_DISPATCH(apply_share, bins, model, inverse_total, silent, silent_share, source, target, accumulate);
 }
 
 void rs_add_scaled(int count, float *target, const float *column, float scale) {
-#if defined(__x86_64__)
-    if (has_avx512()) {
-        add_scaled_avx512(count, target, column, scale);
-        return;
-    }
-#endif
-    add_scaled_baseline(count, target, column, scale);
+    RS_DISPATCH(add_scaled, count, target, column, scale);
 }
 
 void rs_add_scaled_double(int count, double *target, const float *column, double scale) {
-#if defined(__x86_64__)
-    if (has_avx512()) {
-        add_scaled_double_avx512(count, target, column, scale);
-        return;
-    }
-#endif
-    add_scaled_double_baseline(count, target, column, scale);
+    RS_DISPATCH(add_scaled_double, count, target, column, scale);
 }
