@@ -20,8 +20,12 @@ build: deps
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
+# The suite twice: the debug build (assertions, bounds checks) and the release build that ships
+# (optimised Swift; the C kernels' plain loops vectorised, which the debug build's -O0 never
+# exercises), the latter with -enable-testing for @testable imports, in its own build directory.
 test: deps
 	$(SWIFT) test
+	$(SWIFT) test $(RELEASE_FLAGS) -Xswiftc -enable-testing --build-path .build-release-tests
 
 demo: release
 	@mkdir -p $(OUT)
