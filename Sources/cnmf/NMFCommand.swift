@@ -43,7 +43,7 @@ struct NMFCommand: ParsableCommand {
                 magnitudes: spectrogram.magnitudes(), basis: basis, initialActivations: u0, progress: bar.update)
             bar.finish()
 
-            let reconstruction = MatrixProduct.multiply(basis, result.activations)
+            let reconstruction = MatrixProduct.multiply(basis, result.activations, threadCount: config.threadCount)
             try NPYArray(basis).write(to: inputs.outputPath("basis_calc.npy"))
             try NPYArray(result.activations).write(to: inputs.outputPath("activation_calc.npy"))
             try NPYArray(reconstruction).write(to: inputs.outputPath("reconst.npy"))
