@@ -35,11 +35,12 @@ import Foundation
 /// fixed number of iterations) and `runInIterationOrder` (every frame once per iteration, so
 /// that a stopping rule can look at the total cost). Both agree bit for bit.
 ///
-/// Speed (K = 88, F = 1025, T = 2000, 100 iterations, β = ½, AVX-512, one core): ≈ 25–55 G
-/// multiply-adds/s (1–2 s; the former Swift pass ≈ 4 G/s, 13 s). Euclidean, same sizes, one
-/// core: ≈ 30 ms in C (≈ 18 ms for the 100 × K² G u, at this core's peak FMA rate; ≈ 4.5 ms
-/// for the updates and costs, 8 ms while they were Double; ≈ 5 ms for HᵀV; the former Double Swift pass 1.7–2.7 s;
-/// scikit-learn's `solver='mu'` ≈ 63–100 ms on this machine). Memory: the plan ≈ 8·K·F
+/// Speed (K = 88, F = 1025, T = 2000, 100 iterations, β = ½, AVX-512, one core): ≈ 30–60 G
+/// multiply-adds/s (0.9–1.8 s, with the host's swings; the former Swift pass ≈ 4 G/s, 13 s).
+/// Euclidean, same sizes, one core: ≈ 30 ms in C (≈ 18 ms for the 100 × K² G u, at this core's
+/// peak FMA rate; ≈ 4.5 ms for the updates and costs, 8 ms while they were Double; ≈ 5 ms for
+/// HᵀV; the former Double Swift pass 1.7–2.7 s; scikit-learn's `solver='mu'` ≈ 62–100 ms on
+/// this machine). Memory: the plan ≈ 8·K·F
 /// bytes (Euclidean ≈ 12·K·F), each worker ≈ group · (12·F + 20·K) bytes (Euclidean: ≈ 36·K per
 /// frame of the group rounded up to 32).
 final class BetaNMFKernel: @unchecked Sendable {
