@@ -37,7 +37,7 @@ demo: release
 	@echo "      .npy intermediates, plots and report.json in $(OUT)/separated/; scores in $(OUT)/evaluation.json"
 
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build .build-release-tests $(OUT)
 
 # The release build already has the fast Complex NMF kernel: its AVX-512 loops are compiled
 # through function attributes and chosen at run time, so no CPU flags are needed (or wanted:
