@@ -62,8 +62,18 @@ def main():
     args = parser.parse_args()
     import numpy as np
 
-    Y = np.load(args.spectrogram)
-    H = np.load(args.basis).astype(np.float64)
+    def load(path):
+        try:
+            return np.load(path)
+        except (OSError, ValueError) as error:
+            sys.exit(f"cli_check: {path}: cannot read it as a .npy array ({error})")
+    if not os.access(args.cnmf, os.X_OK):
+        sys.exit(f"cli_check: {args.cnmf} is not an executable (run `make release` or pass --cnmf)")
+    Y = load(args.spectrogram)
+    H = load(args.basis)
+    if not np.issubdtype(H.dtype, np.floating):
+        sys.exit(f"cli_check: {args.basis}: expected a float basis, got {H.dtype}")
+    H = H.astype(np.float64)
     if Y.ndim != 2 or not np.iscomplexobj(Y):
         sys.exit(f"cli_check: {args.spectrogram}: expected a complex [bins × frames] array, got {Y.dtype} {Y.shape}")
     if H.ndim != 2 or H.shape[0] != Y.shape[0]:

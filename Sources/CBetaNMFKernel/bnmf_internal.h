@@ -94,7 +94,7 @@ struct bnmf_plan {
 struct bnmf_workspace {
     const float **v;             // [group] each slot's magnitudes (bins floats; `zeros` when empty)
     float *zeros;                // [fpad] zeros
-    double *u;                   // [group][kpad] activations (β-divergences; not Euclidean)
+    double *u;                   // [group][kpad] activations (β-divergences; NULL for Euclidean)
     float *uf;                   // [group][kpad] activations as float (0 below FLT_MIN); the
                                  // Euclidean iterate itself
     float *num, *den;            // [group][kpad] Σ_f H wa, Σ_f H wb
@@ -106,7 +106,7 @@ struct bnmf_workspace {
     float *gu;                   // [slots · kpad] G u
     double *proj;                // [slots][kpad] Hᵀv as `project` gives it
     float *bt;                   // [slots · kpad] Hᵀv rounded to float (for the update)
-    double *bd;                  // [slots · kpad] Hᵀv (for the cost)
+    double *bd;                  // [slots · kpad] Hᵀv (for the cost; the space of u)
     double *norm;                // [group] ‖v‖²
     void *allocation;
 };

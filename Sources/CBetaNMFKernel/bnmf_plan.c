@@ -150,10 +150,9 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
     carve(&c, sizeof(bnmf_workspace));
     carve(&c, sizeof(float *) * G);
     carve(&c, sizeof(float) * Fp);
-    carve(&c, sizeof(double) * G * Kp);
+    carve(&c, sizeof(double) * G * Kp);  // u (β) or bd (Euclidean)
     carve(&c, sizeof(float) * G * Kp);
     for (int i = 0; i < 5; i++) carve(&c, sizes[i]);
-    if (euclid) carve(&c, sizeof(double) * G * Kp);
     for (int i = 0; i < 2; i++) carve(&c, sizeof(double) * G);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
@@ -163,14 +162,16 @@ bnmf_workspace *bnmf_workspace_create(const bnmf_plan *plan) {
     ws->allocation = memory;
     ws->v = carve(&c, sizeof(float *) * G);
     ws->zeros = carve(&c, sizeof(float) * Fp);
-    ws->u = carve(&c, sizeof(double) * G * Kp);
+    // The β kernels' double activations; the Euclidean iterate is uf alone, and the same
+    // space holds its double Hᵀv.
+    double *doubles = carve(&c, sizeof(double) * G * Kp);
+    if (euclid) ws->bd = doubles; else ws->u = doubles;
     ws->uf = carve(&c, sizeof(float) * G * Kp);
     if (euclid) {
         ws->gu = carve(&c, sizes[0]);
         ws->proj = carve(&c, sizes[1]);
         ws->norm = carve(&c, sizes[2]);
         ws->bt = carve(&c, sizes[3]);
-        ws->bd = carve(&c, sizeof(double) * G * Kp);
     } else {
         ws->num = carve(&c, sizes[0]);
         ws->den = carve(&c, sizes[1]);

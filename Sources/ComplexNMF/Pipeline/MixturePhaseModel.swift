@@ -1,5 +1,3 @@
-import CResynthesisKernel
-
 /// The reconstruction of `separate --method nmf`: NMF's model magnitudes with the mixture's phase.
 ///
 /// For each frame the model column `H·u` is summed in Double (components in order, zero
@@ -28,13 +26,8 @@ enum MixturePhaseModel {
                             // Consecutive ranges of frames, one per worker.
                             let first = frames * worker / workers, last = frames * (worker + 1) / workers
                             for t in first..<last {
-                                for f in 0..<bins { column[f] = 0 }
-                                for k in 0..<components {
-                                    let x = Double(activations[t * components + k])
-                                    if x == 0 { continue }
-                                    let base = k * bins
-                                    rs_add_scaled_double(Int32(bins), column, basis.baseAddress! + base, x)
-                                }
+                                MatrixProduct.sumColumn(basis.baseAddress, rows: bins, columns: components,
+                                                        weights: activations.baseAddress.map { $0 + t * components }, into: column)
                                 for f in 0..<bins {
                                     let i = t * bins + f
                                     var magnitude = Float(column[f])

@@ -81,12 +81,9 @@ public struct ComponentResynthesizer: Sendable {
                 var total = [Double](repeating: 0, count: bins)
                 var model = [Double](repeating: 0, count: signal == .consistent ? 2 * bins : 0)
                 for t in (worker * chunk)..<min(frames, (worker + 1) * chunk) {
-                    for f in 0..<bins { total[f] = 0 }
-                    for k in 0..<components {
-                        let uk = Double(uValues[k + components * t])
-                        if uk == 0 { continue }
-                        let column = h.baseAddress! + k * bins
-                        total.withUnsafeMutableBufferPointer { rs_add_scaled_double(Int32(bins), $0.baseAddress!, column, uk) }
+                    total.withUnsafeMutableBufferPointer {
+                        MatrixProduct.sumColumn(h.baseAddress, rows: bins, columns: components,
+                                                weights: uValues.baseAddress.map { $0 + components * t }, into: $0.baseAddress!)
                     }
                     let base = t * bins
                     for f in 0..<bins {

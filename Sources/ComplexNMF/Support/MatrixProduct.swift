@@ -20,12 +20,7 @@ public enum MatrixProduct {
                         let column = UnsafeMutablePointer<Double>.allocate(capacity: m)
                         defer { column.deallocate() }
                         for j in (p * worker / workers)..<(p * (worker + 1) / workers) {
-                            column.update(repeating: 0, count: m)
-                            for k in 0..<n {
-                                let x = Double(right[j * n + k])
-                                if x == 0 { continue }
-                                rs_add_scaled_double(Int32(m), column, left.baseAddress! + k * m, x)
-                            }
+                            sumColumn(left.baseAddress, rows: m, columns: n, weights: right.baseAddress.map { $0 + j * n }, into: column)
                             for i in 0..<m { target.value[j * m + i] = Float(column[i]) }
                         }
                     }
@@ -33,5 +28,20 @@ public enum MatrixProduct {
             }
         }
         return out
+    }
+
+    /// `column[i] = Σ_k a[i, k] · weights[k]` for `a` `[rows × columns]` (column-major Floats) and
+    /// `columns` Float weights, summed in Double over k in order, zero weights skipped (a model
+    /// column `H·u` before its rounding to Float). `column` holds `rows` Doubles.
+    /// (`a` and `weights` may be nil when `columns` is 0.)
+    static func sumColumn(_ a: UnsafePointer<Float>?, rows: Int, columns: Int, weights: UnsafePointer<Float>?,
+                          into column: UnsafeMutablePointer<Double>) {
+        column.update(repeating: 0, count: rows)
+        guard columns > 0, let a, let weights else { return }
+        for k in 0..<columns {
+            let x = Double(weights[k])
+            if x == 0 { continue }
+            rs_add_scaled_double(Int32(rows), column, a + k * rows, x)
+        }
     }
 }
