@@ -186,43 +186,50 @@ AVX512 static inline void update_component(float *p, const float *h, float *n, _
 ///     S_f = Σ_k H[f,k] U_k,   F_f = Σ_k H[f,k] U_k P_kf,   R_f = Y_f − F_f,   cost += |R_f|²
 ///     z_kf = S_f P_kf + R_f,  P_kf ← z_kf / |z_kf|  (where |z_kf| > 0),  N_k += H[f,k] |z_kf|
 ///
-/// (the second line only with `update`; U is then updated from N by the caller). The update of
-/// tile t is interleaved with the sums of tile t + 1 (software pipelining: the loads of the next
-/// tile overlap the arithmetic of this one). Every sum runs over k in order in both modes, so a
-/// residual-only sweep gives bit-identical costs.
-AVX512 static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model) {
+/// (the second line only with `update`; U is then updated from N by the caller). Tiles are
+/// taken in order, or from the last back to the first with `reverse` (see cnmf_frame_run). The
+/// update of each tile is interleaved with the sums of the next (software pipelining: the loads
+/// of the next tile overlap the arithmetic of this one). Every sum runs over k in order in both
+/// modes, and the tiles in the same order, so a residual-only sweep gives bit-identical costs.
+AVX512 static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model, int reverse) {
     const int K = plan->components, tiles = plan->tiles;
+    const int first = reverse ? tiles - 1 : 0, step = reverse ? -1 : 1;
     const float *u = ws->u;
     float *numerator = ws->numerator_lanes;
     __m512d costLo = _mm512_setzero_pd(), costHi = _mm512_setzero_pd();
     __m512 rr, ri;
     if (!update) {
-        int tile = 0;
-        for (; tile + 1 < tiles; tile += 2) {
+        int n = 0;
+        for (; n + 1 < tiles; n += 2) {
             // Two tiles at a time: two independent chains of additions.
-            const float *h0 = plan->htile + (size_t)tile * K * L, *p0 = ws->ptile + (size_t)tile * K * 2 * L;
-            const float *h1 = h0 + (size_t)K * L, *p1 = p0 + (size_t)K * 2 * L;
+            const int t0 = first + step * n, t1 = t0 + step;
+            const float *h0 = plan->htile + (size_t)t0 * K * L, *p0 = ws->ptile + (size_t)t0 * K * 2 * L;
+            const float *h1 = plan->htile + (size_t)t1 * K * L, *p1 = ws->ptile + (size_t)t1 * K * 2 * L;
             tile_sums a = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() }, b = a;
             for (int k = 0; k < K; k++) {
                 a = add_component(a, h0 + (size_t)k * L, p0 + (size_t)k * 2 * L, u[k]);
                 b = add_component(b, h1 + (size_t)k * L, p1 + (size_t)k * 2 * L, u[k]);
             }
-            finish_residual(ws, tile, a, model, &rr, &ri, &costLo, &costHi);
-            finish_residual(ws, tile + 1, b, model, &rr, &ri, &costLo, &costHi);
+            finish_residual(ws, t0, a, model, &rr, &ri, &costLo, &costHi);
+            finish_residual(ws, t1, b, model, &rr, &ri, &costLo, &costHi);
         }
-        if (tile < tiles) finish_residual(ws, tile, tile_residual(plan, ws, tile), model, &rr, &ri, &costLo, &costHi);
+        if (n < tiles) {
+            const int t = first + step * n;
+            finish_residual(ws, t, tile_residual(plan, ws, t), model, &rr, &ri, &costLo, &costHi);
+        }
         return _mm512_reduce_add_pd(_mm512_add_pd(costLo, costHi));
     }
     memset(numerator, 0, sizeof(float) * (size_t)K * L);
-    tile_sums next = tiles > 0 ? tile_residual(plan, ws, 0) : (tile_sums){ _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
-    for (int tile = 0; tile < tiles; tile++) {
+    tile_sums next = tiles > 0 ? tile_residual(plan, ws, first) : (tile_sums){ _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    for (int n = 0; n < tiles; n++) {
+        const int tile = first + step * n;
         __m512 s = next.s;
         finish_residual(ws, tile, next, model, &rr, &ri, &costLo, &costHi);
         const __m512 scale = normalise(&s, &rr, &ri);
         const float *h = plan->htile + (size_t)tile * K * L;
         float *p = ws->ptile + (size_t)tile * K * 2 * L;
-        if (tile + 1 < tiles) {
-            const float *h1 = h + (size_t)K * L, *p1 = p + (size_t)K * 2 * L;
+        if (n + 1 < tiles) {
+            const float *h1 = plan->htile + (size_t)(tile + step) * K * L, *p1 = ws->ptile + (size_t)(tile + step) * K * 2 * L;
             next = (tile_sums){ _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
             for (int k = 0; k < K; k++) {
                 update_component(p + (size_t)k * 2 * L, h + (size_t)k * L, numerator + (size_t)k * L, s, rr, ri, scale);

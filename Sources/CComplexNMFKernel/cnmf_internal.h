@@ -26,8 +26,10 @@ typedef struct {
     /// One sweep over the bins for the activations ws->u: returns Σ_f |R_f|². With `update`, also
     /// replaces the phases by z/|z| and sets ws->numerator[k] = Σ_f H[f,k] |z_kf|. With `model`,
     /// stores F (the model) in ws->mtile. The residual arithmetic is the same in both modes, so
-    /// the cost of an iterate does not depend on which sweep computed it.
-    double (*sweep)(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model);
+    /// the cost of an iterate does not depend on which sweep computed it. Tiles run from the
+    /// first to the last, or from the last to the first with `reverse`; the sums over tiles
+    /// follow that order.
+    double (*sweep)(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model, int reverse);
     /// out = HᵀH · in (double, K), each entry summed over the components in order.
     void (*gram_times)(const cnmf_plan *plan, const double *in, double *out);
     /// From ws->u: ws->activation = U (double), ws->power = U^(p−1) (0 when λ = 0); returns the

@@ -200,7 +200,7 @@ void cnmf_advise_huge_pages(void *start, size_t bytes) {
 
 void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
                     const float *spectrum, float *activations, float *phases, int mixture_start,
-                    int iterations, double *costs, float *model) {
+                    int first_iteration, int iterations, double *costs, float *model) {
     const int K = plan->components;
     const cnmf_kernels *kernels = plan->kernels;
     if (mixture_start) tile_in_mixture(plan, ws, spectrum);
@@ -215,7 +215,11 @@ void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
     for (int i = 0; i <= iterations; i++) {
         const int update = i < iterations;
         const double penalty = kernels->powers(plan, ws);
-        const double residual = kernels->sweep(plan, ws, update, !update && model != NULL);
+        // The sweep of iterate n runs over the tiles backwards when n is odd, so that it starts
+        // on the tiles the previous sweep ended on: when a frame's phases and basis (12·K·F
+        // bytes) outgrow L2, those are the ones still there.
+        const int reverse = (first_iteration + i) & 1;
+        const double residual = kernels->sweep(plan, ws, update, !update && model != NULL, reverse);
         costs[i] = residual + 2 * plan->lambda * penalty;
         if (update) {
             kernels->gram_times(plan, ws->activation, ws->denominator);
@@ -228,7 +232,7 @@ void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
         for (int k = 0; k < K; k++) {
             if (ws->u[k] <= plan->floor) { ws->u[k] = 0; zeroed = 1; }
         }
-        if (zeroed) kernels->sweep(plan, ws, 0, 1);
+        if (zeroed) kernels->sweep(plan, ws, 0, 1, 0);  // (the model does not depend on the order)
         for (int f = 0; f < plan->bins; f++) {
             const float *m = ws->mtile + (size_t)(f / CNMF_LANES) * 2 * CNMF_LANES + f % CNMF_LANES;
             model[2 * f] = m[0];

@@ -57,14 +57,16 @@ static void tile_out(const cnmf_plan *plan, const cnmf_workspace *ws, float *pha
 ///     S_f = Σ_k H[f,k] U_k,   F_f = Σ_k H[f,k] U_k P_kf,   R_f = Y_f − F_f,   cost += |R_f|²
 ///     z_kf = S_f P_kf + R_f,  P_kf ← z_kf / |z_kf|  (where |z_kf| > 0),  N_k += H[f,k] |z_kf|
 ///
-/// (the second line only with `update`; U is then updated from N by the caller).
-static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model) {
+/// (the second line only with `update`; U is then updated from N by the caller). Tiles are
+/// taken in order, or from the last back to the first with `reverse` (see cnmf_frame_run).
+static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model, int reverse) {
     const int K = plan->components, tiles = plan->tiles;
     const float *u = ws->u;
     float *numerator = ws->numerator_lanes;
     double cost[L] = {0};
     if (update) memset(numerator, 0, sizeof(float) * (size_t)K * L);
-    for (int tile = 0; tile < tiles; tile++) {
+    for (int n = 0; n < tiles; n++) {
+        const int tile = reverse ? tiles - 1 - n : n;
         const float *h = plan->htile + (size_t)tile * K * L;
         float *p = ws->ptile + (size_t)tile * K * 2 * L;
         const float *y = ws->ytile + (size_t)tile * 2 * L;

@@ -50,6 +50,10 @@ void cnmf_workspace_destroy(cnmf_workspace *workspace);
 /// - phases: P of the frame, `2·components·bins` floats, component fastest then bin (updated).
 /// - mixture_start: nonzero to ignore the incoming phases and start every component at the
 ///   mixture phase (what cnmf_mixture_phases writes), saving a pass over them.
+/// - first_iteration: how many updates the incoming iterate has had since the start of the run
+///   (0 for a fresh start). The sweep over the bins of iterate n runs backwards when n is odd
+///   (cache reuse when 12·K·F bytes exceed L2), and the sums follow the sweep's order, so a run
+///   split into several calls gives the bits of one call only when this counts on.
 /// - costs: `iterations + 1` doubles: costs[i] = objective of the iterate after i updates.
 /// - model: NULL, or `2·bins` floats that receive F = Σ_k H U P of the final iterate computed
 ///   with the activations at the floor set to exactly 0 (those activations are then set to 0 in
@@ -57,7 +61,7 @@ void cnmf_workspace_destroy(cnmf_workspace *workspace);
 /// Time ≈ (iterations + 1) · K · F element updates; no allocation.
 void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *workspace,
                     const float *spectrum, float *activations, float *phases, int mixture_start,
-                    int iterations, double *costs, float *model);
+                    int first_iteration, int iterations, double *costs, float *model);
 
 /// The exact shortcut for a frame whose components all start at the mixture phase Y/|Y| (the
 /// default start): then z_kf = S_f P_kf + R_f = Y_f for every k, so the phases never move,
