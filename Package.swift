@@ -19,8 +19,9 @@ let package = Package(
             dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel", "CConsistentWienerKernel", "CResynthesisKernel"]
         ),
 
-        // MARK: - Complex NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
-        .target(name: "CComplexNMFKernel"),
+        // MARK: - Complex NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed;
+        // glibc's vector math library, part of libc6-dev, for the seeded phase jitter)
+        .target(name: "CComplexNMFKernel", linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
 
         // MARK: - β-divergence NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
         .target(name: "CBetaNMFKernel"),

@@ -92,6 +92,16 @@ void cnmf_shared_phase_finish(const cnmf_plan *plan, const float *spectrum, floa
 /// every component: `phases` is `2·components·bins` floats, component fastest then bin.
 void cnmf_mixture_phases(int bins, int components, const float *spectrum, float *phases);
 
+/// The seeded phase jitter of one frame's start: each of the `count` unit phases
+/// (phases[2i], phases[2i + 1]) is turned by φ_i = sigma · z_i, in double, rounded to float.
+/// The normals z come in pairs by Box–Muller, z_2m = r cos θ and z_2m+1 = r sin θ with
+/// r = √(−2 ln a), θ = 2π b, from two uniforms a, b in (0, 1] per pair, drawn in that order
+/// from xoshiro256** seeded through SplitMix64 with `seed` (the sequence of the Swift
+/// SeededRandomGenerator; a uniform is ((bits >> 11) + 1) · 2⁻⁵³). With AVX-512 on x86-64
+/// Linux (unless `isa` is CNMF_ISA_PORTABLE) log, cos and sin come from glibc's vector math,
+/// eight at a time, otherwise from libm: the two may differ in a phase's last bit.
+void cnmf_phase_jitter(float *phases, size_t count, unsigned long long seed, double sigma, cnmf_isa isa);
+
 /// Asks the kernel (Linux: madvise MADV_HUGEPAGE) to back [start, start + bytes) with huge
 /// pages, so that first touching a large, fresh phase tensor takes 512× fewer page faults.
 /// A hint: does nothing elsewhere or when refused.

@@ -1,3 +1,4 @@
+import CComplexNMFKernel
 import Foundation
 
 /// The result of `ComplexNMF.decompose`.
@@ -219,26 +220,25 @@ private func reportIteration(_ cost: Double, iteration: Int, maximumIterations: 
 
 /// Seeded perturbation of phases: `P ← P · exp(jφ)`, `φ ~ N(0, σ²)` drawn from a generator
 /// keyed by `(seed, stream, global frame)`, so the result does not depend on how frames are split.
+/// The normals come in Box–Muller pairs from `SeededRandomGenerator`'s sequence (two uniforms
+/// per pair of phases); see `cnmf_phase_jitter`, which computes them (with glibc's vector math
+/// where the CPU has AVX-512).
 enum PhaseJitter {
-    static func apply(to phases: inout PhaseTensor, standardDeviation sigma: Double, seed: UInt64, frameOffset: Int, stream: UInt64) {
+    static func apply(to phases: inout PhaseTensor, standardDeviation sigma: Double, seed: UInt64, frameOffset: Int, stream: UInt64,
+                      instructionSet: ComplexNMFKernel.InstructionSet = .automatic) {
         let perFrame = 2 * phases.components * phases.bins, frames = phases.frames
         phases.values.withUnsafeMutableBufferPointer { values in
             for t in 0..<frames {
                 apply(toFrame: UnsafeMutableBufferPointer(rebasing: values[(t * perFrame)..<((t + 1) * perFrame)]),
-                      globalFrame: frameOffset + t, standardDeviation: sigma, seed: seed, stream: stream)
+                      globalFrame: frameOffset + t, standardDeviation: sigma, seed: seed, stream: stream, instructionSet: instructionSet)
             }
         }
     }
 
     /// The perturbation of one frame's `2·K·F` phases (global frame index `globalFrame`).
-    static func apply(toFrame phases: UnsafeMutableBufferPointer<Float>, globalFrame: Int, standardDeviation sigma: Double, seed: UInt64, stream: UInt64) {
-        var generator = SeededRandomGenerator(seed: ActivationInitializer.frameKey(seed: seed, stream: stream, frame: globalFrame, purpose: 2))
-        for i in stride(from: 0, to: phases.count, by: 2) {
-            let phi = sigma * generator.nextGaussian()
-            let (c, s) = (cos(phi), sin(phi))
-            let re = Double(phases[i]), im = Double(phases[i + 1])
-            phases[i] = Float(re * c - im * s)
-            phases[i + 1] = Float(re * s + im * c)
-        }
+    static func apply(toFrame phases: UnsafeMutableBufferPointer<Float>, globalFrame: Int, standardDeviation sigma: Double, seed: UInt64, stream: UInt64,
+                      instructionSet: ComplexNMFKernel.InstructionSet = .automatic) {
+        let key = ActivationInitializer.frameKey(seed: seed, stream: stream, frame: globalFrame, purpose: 2)
+        cnmf_phase_jitter(phases.baseAddress, phases.count / 2, key, sigma, instructionSet.isa)
     }
 }

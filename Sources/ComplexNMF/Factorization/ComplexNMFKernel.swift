@@ -40,6 +40,15 @@ final class ComplexNMFKernel: @unchecked Sendable {
         case portable
         /// AVX-512 F/DQ/VL/BW (rsqrt14 + one Newton step); falls back to portable without it.
         case avx512
+
+        /// The C kernel's name for it.
+        var isa: cnmf_isa {
+            switch self {
+            case .automatic: CNMF_ISA_AUTOMATIC
+            case .portable: CNMF_ISA_PORTABLE
+            case .avx512: CNMF_ISA_AVX512
+            }
+        }
     }
 
     let bins: Int
@@ -54,13 +63,9 @@ final class ComplexNMFKernel: @unchecked Sendable {
         components = basis.columns
         self.lambda = lambda
         self.sparsity = sparsity
-        let isa: cnmf_isa = switch instructionSet {
-        case .automatic: CNMF_ISA_AUTOMATIC
-        case .portable: CNMF_ISA_PORTABLE
-        case .avx512: CNMF_ISA_AVX512
-        }
         let plan = basis.values.withUnsafeBufferPointer {
-            cnmf_plan_create(Int32(basis.rows), Int32(basis.columns), $0.baseAddress, lambda, sparsity, NumericalGuards.activationFloor, isa)
+            cnmf_plan_create(Int32(basis.rows), Int32(basis.columns), $0.baseAddress, lambda, sparsity, NumericalGuards.activationFloor,
+                             instructionSet.isa)
         }
         guard let plan else { fatalError("ComplexNMFKernel: out of memory for a \(basis.rows) × \(basis.columns) basis") }
         self.plan = plan
