@@ -92,8 +92,6 @@ public struct ComplexNMF: Sendable {
         if let initialPhases {
             precondition(initialPhases.components == components && initialPhases.bins == bins && initialPhases.frames == frames, "P0 shape")
         }
-        // Given phases run the general sweep, which works on the per-component layout.
-        let initialPhases = initialPhases?.expanded()
         var activations = initialActivations
         for i in 0..<activations.values.count {
             activations.values[i] = max(activations.values[i], NumericalGuards.activationFloor)
@@ -103,10 +101,16 @@ public struct ComplexNMF: Sendable {
         let rule = configuration.stopping
         let perFrame = 2 * components * bins
 
-        // The default start, frame by frame: the mixture phase, then the seeded jitter keyed by
-        // the global frame (what PhaseTensor(mixturePhasesOf:) and PhaseJitter.apply give).
+        // Frame t's initial phases in the per-component layout the general sweep works on: the
+        // given ones (either layout), or the default start, the mixture phase, then the seeded
+        // jitter keyed by the global frame (what PhaseTensor(mixturePhasesOf:) and
+        // PhaseJitter.apply give). Written by the worker that runs the frame, just before it runs.
         let jitter = configuration.phaseJitter, seed = configuration.seed
         func writeInitialPhases(frame t: Int, into block: UnsafeMutableBufferPointer<Float>) {
+            if let initialPhases {
+                initialPhases.writeFrame(t, into: block)
+                return
+            }
             spectrogram.values.withUnsafeBufferPointer { y in
                 ComplexNMFKernel.writeMixturePhases(spectrum: y.baseAddress.map { $0 + 2 * bins * t }, bins: bins, components: components, into: block)
             }
@@ -114,15 +118,11 @@ public struct ComplexNMF: Sendable {
                 PhaseJitter.apply(toFrame: block, globalFrame: frameOffset + t, standardDeviation: jitter, seed: seed, stream: stream)
             }
         }
-        /// The phases array: a copy of `initialPhases`, or uninitialised storage of `perFrame`
-        /// floats per frame whose frames `fill` must write (so the default start costs no extra
+        /// The phases array: uninitialised storage of `perFrame` floats per frame whose frames
+        /// `fill` must write (so that neither a start nor a copy of given phases costs a serial
         /// pass over them).
         func makePhases(perFrame: Int = perFrame, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> [Float] {
-            if var values = initialPhases?.values {
-                values.withUnsafeMutableBufferPointer { fill($0) }
-                return values
-            }
-            return [Float](unsafeUninitializedCapacity: perFrame * frames) { buffer, count in
+            [Float](unsafeUninitializedCapacity: perFrame * frames) { buffer, count in
                 ComplexNMFKernel.adviseHugePages(buffer)
                 fill(buffer)
                 count = perFrame * frames
@@ -160,7 +160,7 @@ public struct ComplexNMF: Sendable {
             // phases stay in cache; each frame's initial phases are written just before it runs.
             var frameMajor: ComplexNMFKernel.Run?
             phaseValues = makePhases { phases in
-                let start: ComplexNMFKernel.PhaseStart = initialPhases != nil ? .given : jitter > 0 ? .prepared(writeInitialPhases) : .mixture
+                let start: ComplexNMFKernel.PhaseStart = initialPhases != nil || jitter > 0 ? .prepared(writeInitialPhases) : .mixture
                 frameMajor = activations.values.withUnsafeMutableBufferPointer { u in
                     kernel.runFrameMajor(spectrogram: spectrogram, activations: u, phases: phases, start: start,
                                          iterations: rule.maximumIterations, threads: threads)
@@ -172,7 +172,6 @@ public struct ComplexNMF: Sendable {
             // A cost threshold or tolerance: every iteration sums the cost over all frames
             // before the rule decides whether to run another.
             phaseValues = makePhases { phases in
-                guard initialPhases == nil else { return }
                 runWorkers(threads) { worker in
                     for t in stride(from: worker, to: frames, by: threads) {
                         writeInitialPhases(frame: t, into: UnsafeMutableBufferPointer(rebasing: phases[(t * perFrame)..<((t + 1) * perFrame)]))

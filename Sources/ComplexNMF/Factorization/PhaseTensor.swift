@@ -71,6 +71,22 @@ public struct PhaseTensor: Sendable {
         return PhaseTensor(components: components, bins: bins, frames: frames, values: dense)
     }
 
+    /// Writes frame `frame`'s `2·K·F` reals in the per-component layout (component fastest,
+    /// then bin) into `out`, from either layout: a copy of the frame's block, or the shared
+    /// phase of each bin repeated for every component.
+    func writeFrame(_ frame: Int, into out: UnsafeMutableBufferPointer<Float>) {
+        let perFrame = 2 * components * bins
+        precondition(out.count == perFrame && (0..<frames).contains(frame), "PhaseTensor.writeFrame: frame \(frame), \(out.count) reals")
+        guard perFrame > 0, let destination = out.baseAddress else { return }
+        if isSharedAcrossComponents {
+            expandShared(cells: (frame * bins)..<((frame + 1) * bins), into: out)
+        } else {
+            values.withUnsafeBufferPointer { source in
+                destination.update(from: source.baseAddress! + frame * perFrame, count: perFrame)
+            }
+        }
+    }
+
     /// Shared layout: writes the per-component layout of the (bin, frame) cells `cells`
     /// (cell `f + F·t`) into `out`, `2·K` reals per cell from the start of `out`.
     private func expandShared(cells: Range<Int>, into out: UnsafeMutableBufferPointer<Float>) {

@@ -276,3 +276,31 @@ import Testing
         #expect(empty.activations.values.allSatisfy { $0 == 0 } && empty.cost.allSatisfy(\.isFinite))
     }
 }
+
+extension ComplexNMFKernelTests {
+    /// Given initial phases are copied frame by frame into the run, from either layout: the
+    /// shared layout and its expansion give bit-identical results, in both iteration orders,
+    /// and the run starts from them (not from the mixture phase).
+    @Test func givenPhasesInEitherLayoutGiveTheSameRun() throws {
+        let (y, h) = try Self.problem()
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 8)
+        var generator = SeededRandomGenerator(seed: 12)
+        let angles = (0..<(y.rows * y.columns)).map { _ in 2 * Double.pi * generator.nextUnitInterval() }
+        let shared = PhaseTensor(components: h.columns, bins: y.rows, frames: y.columns,
+                                 sharedValues: angles.flatMap { [Float(cos($0)), Float(sin($0))] })
+        let dense = shared.expanded()
+        var config = ComplexNMFConfiguration()
+        var runs: [ComplexNMFResult] = []
+        for rule in [StoppingRule(maximumIterations: 6), StoppingRule(maximumIterations: 6, costThreshold: 0)] {
+            config.stopping = rule
+            let nmf = ComplexNMF(configuration: config)
+            let fromShared = try nmf.decompose(spectrogram: y, basis: h, initialActivations: u0, initialPhases: shared)
+            let fromDense = try nmf.decompose(spectrogram: y, basis: h, initialActivations: u0, initialPhases: dense)
+            Self.expectIdentical(fromShared, fromDense, "shared vs dense given phases, \(rule)")
+            runs.append(fromShared)
+        }
+        Self.expectIdentical(runs[0], runs[1], "given phases: frame-major vs global order")
+        let fromMixture = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        #expect(runs[0].initialCost != fromMixture.initialCost, "the given phases were used")
+    }
+}
