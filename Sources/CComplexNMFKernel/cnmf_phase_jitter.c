@@ -12,6 +12,7 @@
 // On x86-64 Linux with AVX-512 the transcendental functions come from glibc's vector math
 // library (libmvec, ≤ 4 ulp), eight pairs at a time; elsewhere from libm, one at a time. The
 // two may differ in the last bits of a phase; either one is a fixed function of its inputs.
+#define _DEFAULT_SOURCE  // M_PI under strict C modes
 #include "CComplexNMFKernel.h"
 
 #include <math.h>
