@@ -50,9 +50,11 @@ public struct ComplexNMFResult: Sendable {
 ///
 /// With a fixed number of iterations (no `costThreshold`, no `relativeTolerance`) each frame runs
 /// all its iterations back to back while its phases stay in cache (≈ 2.5 G element updates/s per
-/// core with AVX-512 for K = 88, F = 1025); with either rule every iteration visits all frames
-/// so that the rule sees the summed cost (memory-bound, ≈ 5× slower). Both orders give
-/// bit-identical results.
+/// core with AVX-512 for K = 88, F = 1025). With either rule the rule must see the cost summed
+/// over all frames after every iteration: the frames run frame-major in blocks of 1, 2, 4, …
+/// iterations, and when the rule stops inside a block they start again and run to the stop
+/// (`ComplexNMFKernel.runUntilStopped`). The results are those of a fixed run of as many
+/// iterations, bit for bit.
 ///
 /// Memory: the phases `8 · K · F · T` bytes (`8 · F · T` from the default start), the model
 /// `8 · F · T` bytes, and `8 · K · F` bytes of scratch per thread.
@@ -160,27 +162,21 @@ public struct ComplexNMF: Sendable {
             // phases stay in cache; each frame's initial phases are written just before it runs.
             var frameMajor: ComplexNMFKernel.Run?
             phaseValues = makePhases { phases in
-                let start: ComplexNMFKernel.PhaseStart = initialPhases != nil || jitter > 0 ? .prepared(writeInitialPhases) : .mixture
                 frameMajor = activations.values.withUnsafeMutableBufferPointer { u in
-                    kernel.runFrameMajor(spectrogram: spectrogram, activations: u, phases: phases, start: start,
+                    kernel.runFrameMajor(spectrogram: spectrogram, activations: u, phases: phases, start: .prepared(writeInitialPhases),
                                          iterations: rule.maximumIterations, threads: threads)
                 }
             }
             run = frameMajor!
             try reportFrameMajorProgress(run, maximumIterations: rule.maximumIterations, progress: progress)
         } else {
-            // A cost threshold or tolerance: every iteration sums the cost over all frames
-            // before the rule decides whether to run another.
-            phaseValues = makePhases { phases in
-                runWorkers(threads) { worker in
-                    for t in stride(from: worker, to: frames, by: threads) {
-                        writeInitialPhases(frame: t, into: UnsafeMutableBufferPointer(rebasing: phases[(t * perFrame)..<((t + 1) * perFrame)]))
-                    }
-                }
-            }
+            // A cost threshold or tolerance: the rule sees the cost summed over all frames after
+            // each iteration; the frames run frame-major in blocks of growing length.
+            phaseValues = makePhases { _ in }   // (written by the first block)
             run = try activations.values.withUnsafeMutableBufferPointer { u in
                 try phaseValues.withUnsafeMutableBufferPointer { phases in
-                    try kernel.runInIterationOrder(spectrogram: spectrogram, activations: u, phases: phases, threads: threads) { costs in
+                    try kernel.runUntilStopped(spectrogram: spectrogram, activations: u, phases: phases, start: .prepared(writeInitialPhases),
+                                               maximumIterations: rule.maximumIterations, threads: threads) { costs in
                         try reportIteration(costs[costs.count - 1], iteration: costs.count, maximumIterations: rule.maximumIterations, progress: progress)
                         return !rule.shouldStop(costs: costs)
                     }

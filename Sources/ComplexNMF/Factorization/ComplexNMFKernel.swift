@@ -23,11 +23,11 @@ import Foundation
 ///
 /// Two drivers: `runFrameMajor` (all iterations of a frame back to back while its phases,
 /// ≈ 8·K·F bytes, stay in the core's L2 cache: the fixed-iteration path) and
-/// `runInIterationOrder` (every frame once per iteration, so a stopping rule can look at the
-/// summed cost after each iteration). Both run the same per-frame arithmetic and agree bit for
-/// bit: the sweep of an odd iterate runs over the bins backwards (so it starts where the last
-/// one ended, in cache), and the sums follow it, so each call is told how many updates its
-/// iterate has had.
+/// `runUntilStopped` (a stopping rule, which must see the summed cost after each iteration:
+/// frame-major blocks of growing length, run again to the stop when it falls inside one). Both
+/// run the same per-frame arithmetic and agree bit for bit: the sweep of an odd iterate runs
+/// over the bins backwards (so it starts where the last one ended, in cache), and the sums
+/// follow it, so each call is told how many updates its iterate has had.
 ///
 /// Speed (K = 88, F = 1025, AVX-512, one core): ≈ 2.6 G element updates/s; see `make bench`.
 /// Memory: the plan ≈ 4·K·F + 8·K² bytes, each worker ≈ 8·K·F bytes of scratch.
@@ -143,8 +143,11 @@ extension ComplexNMFKernel {
     /// Frame-major: each frame runs all `iterations` back to back; `threads` workers take frames
     /// from a shared counter. Memory beyond the caller's arrays: `(iterations + 1) · T` doubles,
     /// the model `8 · F · T` bytes and one workspace per thread.
+    /// - firstIteration: updates the iterate has had (0 for a fresh start; see `run`).
+    /// - withModel: compute the model of the final iterate (and set the activations at the floor
+    ///   to 0, so only for the end of a run); without it `reconstruction` is all zero.
     func runFrameMajor(spectrogram: ComplexMatrix, activations: UnsafeMutableBufferPointer<Float>, phases: UnsafeMutableBufferPointer<Float>,
-                       start: PhaseStart, iterations: Int, threads: Int) -> Run {
+                       start: PhaseStart, firstIteration: Int = 0, iterations: Int, withModel: Bool = true, threads: Int) -> Run {
         let perFrame = 2 * components * bins
         return eachFrameOnce(spectrogram: spectrogram, iterations: iterations, threads: threads) { workspace, t, spectrum, costs, model in
             let frame = UnsafeMutableBufferPointer(rebasing: phases[(t * perFrame)..<((t + 1) * perFrame)])
@@ -155,7 +158,8 @@ extension ComplexNMFKernel {
             case let .prepared(prepare): prepare(t, frame)
             }
             run(spectrum: spectrum, activations: activations.baseAddress.map { $0 + components * t }, phases: frame.baseAddress,
-                mixtureStart: mixtureStart, firstIteration: 0, iterations: iterations, costs: costs, model: model, workspace: workspace)
+                mixtureStart: mixtureStart, firstIteration: firstIteration, iterations: iterations, costs: costs,
+                model: withModel ? model : nil, workspace: workspace)
         }
     }
 
@@ -188,47 +192,50 @@ extension ComplexNMFKernel {
         return Run(initialCost: totals[0], cost: Array(totals[1...]), reconstruction: reconstruction, frameCosts: perIteration)
     }
 
-    /// Global iteration order: every iteration updates all frames and sums their costs before
-    /// `shouldContinue(costs)` decides whether to run another (`costs[i]` = after iteration i + 1).
-    /// Bit-identical to `runFrameMajor` for the same number of iterations. Phases must be
-    /// initialised. Throws what `shouldContinue` throws, leaving the arrays mid-run.
-    func runInIterationOrder(spectrogram: ComplexMatrix, activations: UnsafeMutableBufferPointer<Float>, phases: UnsafeMutableBufferPointer<Float>,
-                             threads: Int, shouldContinue: ([Double]) throws -> Bool) rethrows -> Run {
-        let frames = spectrogram.columns, perFrame = 2 * components * bins
-        let workspaces = (0..<threads).map { _ in makeWorkspace() }
-        var frameCosts = [Double](repeating: 0, count: 2 * frames)
-        var reconstruction = ComplexMatrix(rows: bins, columns: frames)
-        /// One call per frame with `iterations` (0 or 1) from the iterate after `done` updates;
-        /// returns the summed cost of the last iterate.
-        func pass(done: Int, iterations: Int, model: UnsafeMutablePointer<Float>?) -> Double {
-            let queue = FrameQueue(frames: frames)
-            spectrogram.values.withUnsafeBufferPointer { y in
-                frameCosts.withUnsafeMutableBufferPointer { costs in
-                    runWorkers(threads) { worker in
-                        while let t = queue.next() {
-                            run(spectrum: y.baseAddress.map { $0 + 2 * bins * t }, activations: activations.baseAddress.map { $0 + components * t },
-                                phases: phases.baseAddress.map { $0 + perFrame * t }, firstIteration: done, iterations: iterations,
-                                costs: costs.baseAddress! + 2 * t,
-                                model: model.map { $0 + 2 * bins * t }, workspace: workspaces[worker])
-                        }
-                    }
-                }
+    /// With a stopping rule: `shouldContinue(costs)` is asked after every iteration, in order
+    /// (`costs[i]` = summed cost after iteration i + 1), as if every iteration visited all frames
+    /// before the next; but the frames run frame-major, `b` iterations at a time (b = 1, 2, 4, …
+    /// up to `maximumIterations` in all), so that each frame's phases stay in cache for b
+    /// iterations instead of streaming from memory every iteration. When the rule stops inside a
+    /// block the frames have gone past the stop: they start again (the activations saved at the
+    /// start, the phases from `start`) and run frame-major to the stopping iteration. Results are
+    /// those of `runFrameMajor` with that many iterations, bit for bit. Compute: at most ≈ 3× the
+    /// iterations run (blocks up to 2× past the stop, then the re-run), usually far less than
+    /// the memory traffic of one pass per iteration. `start` must not be `.given` (the phases
+    /// array is overwritten by the blocks). Throws what `shouldContinue` throws, leaving the
+    /// arrays mid-run.
+    func runUntilStopped(spectrogram: ComplexMatrix, activations: UnsafeMutableBufferPointer<Float>, phases: UnsafeMutableBufferPointer<Float>,
+                         start: PhaseStart, maximumIterations: Int, threads: Int, shouldContinue: ([Double]) throws -> Bool) rethrows -> Run {
+        if case .given = start { preconditionFailure("runUntilStopped needs a start it can repeat") }
+        let frames = spectrogram.columns
+        let initialActivations = Array(activations)
+        var costs: [Double] = [], frameCosts: [Double] = [], initialCost = 0.0
+        var done = 0, block = 1, stop: Int?
+        while stop == nil {
+            let iterations = max(1, min(block, maximumIterations - done))
+            let run = runFrameMajor(spectrogram: spectrogram, activations: activations, phases: phases, start: done == 0 ? start : .given,
+                                    firstIteration: done, iterations: iterations, withModel: false, threads: threads)
+            if done == 0 { initialCost = run.initialCost }
+            for i in 0..<iterations where stop == nil {
+                costs.append(run.cost[i])
+                frameCosts.append(contentsOf: run.frameCosts[(i * frames)..<((i + 1) * frames)])
+                if try !shouldContinue(costs) { stop = costs.count }
             }
-            var total = 0.0
-            for t in 0..<frames { total += frameCosts[2 * t + iterations] }
-            return total
+            done += iterations
+            block *= 2
         }
-        let initialCost = pass(done: 0, iterations: 0, model: nil)
-        var costs: [Double] = []
-        var perIteration: [Double] = []
-        repeat {
-            costs.append(pass(done: costs.count, iterations: 1, model: nil))
-            for t in 0..<frames { perIteration.append(frameCosts[2 * t + 1]) }
-        } while try shouldContinue(costs)
-        reconstruction.values.withUnsafeMutableBufferPointer { model in
-            _ = pass(done: costs.count, iterations: 0, model: model.baseAddress)
+        let iterations = stop!
+        if iterations < done {
+            // Past the stop: the same frames again, from the start, to exactly there.
+            _ = activations.update(fromContentsOf: initialActivations)
+            return runFrameMajor(spectrogram: spectrogram, activations: activations, phases: phases, start: start,
+                                 iterations: iterations, threads: threads)
         }
-        return Run(initialCost: initialCost, cost: costs, reconstruction: reconstruction, frameCosts: perIteration)
+        // Stopped at the end of a block: the model of the iterate reached (and the activations
+        // at the floor set to 0), from a residual-only sweep.
+        let final = runFrameMajor(spectrogram: spectrogram, activations: activations, phases: phases, start: .given,
+                                  firstIteration: done, iterations: 0, threads: threads)
+        return Run(initialCost: initialCost, cost: costs, reconstruction: final.reconstruction, frameCosts: frameCosts)
     }
 
     /// Writes the mixture phase `Y/|Y|` (1 where `|Y| = 0`) of one frame's spectrum (2F floats)

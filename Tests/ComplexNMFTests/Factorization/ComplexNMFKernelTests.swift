@@ -304,3 +304,49 @@ extension ComplexNMFKernelTests {
         #expect(runs[0].initialCost != fromMixture.initialCost, "the given phases were used")
     }
 }
+
+extension ComplexNMFKernelTests {
+    /// With a stopping rule the frames run frame-major in blocks of 1, 2, 4, 8, … iterations
+    /// (iterations 1, 2–3, 4–7, 8–15, 16–31, 32–40). A rule that stops inside a block stops
+    /// where it says on the cost sequence of a longer fixed run, the result equals the fixed run
+    /// of that many iterations bit for bit (the frames ran past the stop and started again), and
+    /// progress is reported once per iteration, in order, up to the stop.
+    @Test(arguments: [1, 2])
+    func aRuleStoppingInsideABlockGivesTheFixedRunOfThatLength(threads: Int) throws {
+        let (y, h) = try Self.problem()
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 4)
+        var config = ComplexNMFConfiguration()
+        config.phaseJitter = 0.3
+        config.threadCount = threads
+        config.stopping = StoppingRule(maximumIterations: 40)
+        let long = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        func stoppingIteration(_ rule: StoppingRule) -> Int {
+            (1...40).first { rule.shouldStop(costs: Array(long.cost[0..<$0])) }!
+        }
+        let blockEnds: Set = [1, 3, 7, 15, 31, 40]
+        // A tolerance just above one iteration's relative decrease, the first that stops inside a block.
+        var candidates: [Double] = []
+        for i in 2...40 {
+            let decrease: Double = (long.cost[i - 2] - long.cost[i - 1]) / long.cost[i - 2]
+            candidates.append(decrease * (1 + 1e-9))
+        }
+        let tolerance = try #require(candidates.first { (tolerance: Double) -> Bool in
+            let stop = stoppingIteration(StoppingRule(maximumIterations: 40, relativeTolerance: tolerance))
+            return stop >= 5 && !blockEnds.contains(stop)
+        })
+        let rules = [StoppingRule(maximumIterations: 40, relativeTolerance: tolerance),
+                     StoppingRule(maximumIterations: 40, costThreshold: long.cost[24] * (1 + 1e-12))]
+        for rule in rules {
+            let expected = stoppingIteration(rule)
+            #expect(!blockEnds.contains(expected), "\(rule) stops at a block's end (\(expected))")
+            config.stopping = rule
+            var reported: [Int] = []
+            let stopped = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0) { reported.append($0.iteration) }
+            #expect(stopped.iterations == expected && reported == Array(1...expected), "\(rule)")
+            config.stopping = StoppingRule(maximumIterations: expected)
+            let fixed = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+            Self.expectIdentical(stopped, fixed, "\(rule) vs \(expected) fixed iterations")
+            #expect(stopped.frameCosts == fixed.frameCosts)
+        }
+    }
+}
