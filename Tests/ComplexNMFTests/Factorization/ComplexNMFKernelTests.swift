@@ -179,7 +179,7 @@ import Testing
         config.phaseJitter = jitter
         config.stopping = StoppingRule(maximumIterations: 25)
         let frameMajor = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
-        config.stopping = StoppingRule(maximumIterations: 25, costThreshold: 0)   // never reached: runs all 25 in global order
+        config.stopping = StoppingRule(maximumIterations: 25, costThreshold: 0)   // never met: the stopping-rule driver runs all 25
         let globalOrder = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
         #expect(globalOrder.iterations == 25)
         Self.expectIdentical(frameMajor, globalOrder, "frame-major vs global order, jitter \(jitter)")
@@ -299,7 +299,7 @@ extension ComplexNMFKernelTests {
             Self.expectIdentical(fromShared, fromDense, "shared vs dense given phases, \(rule)")
             runs.append(fromShared)
         }
-        Self.expectIdentical(runs[0], runs[1], "given phases: frame-major vs global order")
+        Self.expectIdentical(runs[0], runs[1], "given phases: fixed iterations vs the stopping-rule driver")
         let fromMixture = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
         #expect(runs[0].initialCost != fromMixture.initialCost, "the given phases were used")
     }
