@@ -34,7 +34,9 @@ Sections
                yardstick `Benchmarks/yardstick/cnmf_yardstick.c` (compiled here with
                `cc -O3 -march=native -ffast-math`) at the same sizes; a predecessor-style numpy
                implementation (the literal update on K×F×T complex128 arrays) at T = 100, which is
-               what fits in memory; time(4T)/time(T) and time(4K)/time(K); peak resident memory.
+               what fits in memory; time(4T)/time(T) and time(4K)/time(K), with the memory bound of
+               K = 352 (Benchmarks/stream_bound.c: a frame's basis and phases streamed through the
+               caches with no arithmetic); peak resident memory.
                The runs behind every ratio (2-thread speed-ups, time(4T)/time(T), time(4K)/time(K))
                are interleaved, round after round (11 rounds; in each, every configuration runs as
                one process: an untimed warm-up, then one timed run), and each ratio is the median
@@ -273,7 +275,7 @@ def complex_nmf_section(bench, repeats, workdir, cc):
         middle, low, high = paired_ratio(reports, numerator, denominator)
         return f"{middle:4.2f}x (range {low:.2f}–{high:.2f} over {rounds} interleaved pairs)"
     G = 1e9
-    print(f"complex_nmf: {size}; kernel instruction set: {one['instruction_set']}; medians of {rounds} interleaved rounds")
+    print(f"complex_nmf: {size}; kernel loops: {one['loops']}; medians of {rounds} interleaved rounds")
     print(f"complex_nmf: kernel, 1 thread:                {one['updates_per_second'] / G:6.2f} G element updates/s per core ({one['median_seconds'] * 1000:7.1f} ms)")
     print(f"complex_nmf: kernel, 2 threads:               {two['updates_per_second'] / G:6.2f} G element updates/s ({two['median_seconds'] * 1000:7.1f} ms)   "
           f"speed-up {ratio('one', 'two')}")
@@ -305,11 +307,23 @@ def complex_nmf_section(bench, repeats, workdir, cc):
 
     print(f"complex_nmf: time(4T)/time(T), T={T_small}->{4 * T_small}, K={K}, 1 thread: {ratio('one', 'small')}")
     print(f"complex_nmf: time(4K)/time(K), K=22->88, T={T_small}, 1 thread:  {ratio('small', 'k22')}")
+    big = median_report(reports["k352"])
     print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, 1 thread: {ratio('k352', 'small')}"
-          f"   (a frame's phases and basis at K=352 are {12 * 352 * F / 2**20:.1f} MiB, more than this core's L2 cache)")
+          f"   (K=352 runs the {big['loops']} loops; a frame's phases and basis are {12 * 352 * F / 2**20:.1f} MiB, more than this core's L2 cache)")
     print(f"complex_nmf: time(4K)/time(K), K=88->352, T={T_small}, F=257, 1 thread: {ratio('k352_f257', 'k88_f257')}"
-          f"   (at F=257 they are {12 * 352 * 257 / 2**20:.1f} MiB and fit L2: what is left is the sweep's step, "
-          f"two 16-bin tiles of all K components, outgrowing L1 above K ≈ 100)")
+          f"   (at F=257 they are {12 * 352 * 257 / 2**20:.1f} MiB and fit L2)")
+    # At K=352, F=1025 a frame's 4.1 MiB pass between L2 and the outer caches every iteration:
+    # the rate of that traffic alone (no arithmetic) bounds the kernel from below, and with it
+    # the K ratio, whatever the loops do.
+    stream = stream_bound(cc, workdir, 352, F)
+    if stream is None:
+        print("complex_nmf: memory bound at K=352 skipped, no C compiler (cc) found")
+    else:
+        small = median_report(reports["small"])["median_seconds"]
+        floor = 352 * F * T_small * N / stream["updates_per_second"]
+        print(f"complex_nmf: memory bound at K=352, F={F}: reading a frame's basis and phases and writing the phases back, with no other work "
+              f"(Benchmarks/stream_bound.c), runs at {stream['updates_per_second'] / G:.2f} G element updates/s; so time(K=352) ≥ {floor * 1000:.0f} ms "
+              f"({T_small} frames, {N} iterations) and time(4K)/time(K) ≥ {floor / small:.2f} against K=88's {small * 1000:.0f} ms")
 
     # The kernel against its references, also in interleaved rounds: each round runs the kernel
     # (1 and 2 threads), both C yardstick layouts and the numpy literal update once, and each
@@ -390,17 +404,29 @@ def sklearn_worker(directory, beta, threads, iterations, repeats):
                       "max_relative_difference": difference}))
 
 
-def fma_peak(cc, workdir):
-    """Compiles (once) and runs Benchmarks/fma_peak.c; returns this core's peak single-precision
-    GFLOP/s (AVX-512 if the compiler targets it, else AVX2), or None without a compiler."""
+def run_probe(cc, workdir, name, *arguments):
+    """Compiles Benchmarks/NAME.c once (`cc -O3 -march=native`) and returns the JSON it prints
+    for `arguments`, or None without a compiler."""
     if cc is None:
         return None
-    binary = os.path.join(workdir, "fma_peak")
+    binary = os.path.join(workdir, name)
     if not os.path.exists(binary):
-        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fma_peak.c")
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.c")
         subprocess.run([cc, "-O3", "-march=native", source, "-o", binary], check=True)
-    report = json.loads(subprocess.run([binary], check=True, capture_output=True, text=True).stdout)
-    return report.get("avx512_gflops", report.get("avx2_gflops"))
+    return json.loads(subprocess.run([binary, *map(str, arguments)], check=True, capture_output=True, text=True).stdout)
+
+
+def fma_peak(cc, workdir):
+    """Runs Benchmarks/fma_peak.c; returns this core's peak single-precision GFLOP/s (AVX-512 if
+    the compiler targets it, else AVX2), or None without a compiler."""
+    report = run_probe(cc, workdir, "fma_peak")
+    return None if report is None else report.get("avx512_gflops", report.get("avx2_gflops"))
+
+
+def stream_bound(cc, workdir, K, F):
+    """Runs Benchmarks/stream_bound.c; returns its JSON report (the rate of streaming a K x F
+    frame's basis and phases through the caches), or None without a compiler."""
+    return run_probe(cc, workdir, "stream_bound", K, F)
 
 
 def amx_split_product(cc, workdir, K, T, N):

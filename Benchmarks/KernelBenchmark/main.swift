@@ -35,9 +35,15 @@ struct ComplexNMFBenchmark: ParsableCommand {
     var tolerance: Double?
     @Option(help: "decompose only: mixture (the default start, which takes the exact shared-phase shortcut) or random (seeded random initial phases, made before the timing: the general sweep).")
     var start: Start = .mixture
+    @Option(help: "kernel only: automatic (the loops ComplexNMF takes for K), tiles or component-major (AVX-512 layouts forced).")
+    var loops: ComplexNMFKernelBenchmark.Loops = .automatic
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case kernel, decompose }
     enum Start: String, ExpressibleByArgument, CaseIterable { case mixture, random }
+
+    func validate() throws {
+        if loops != .automatic && mode != .kernel { throw ValidationError("--loops applies to --mode kernel only") }
+    }
 
     func run() throws {
         var generator = SeededRandomGenerator(seed: 12_345)
@@ -80,7 +86,7 @@ struct ComplexNMFBenchmark: ParsableCommand {
             case .kernel:
                 activations = u0
                 finalCost = ComplexNMFKernelBenchmark.run(spectrogram: y, basis: h, lambda: lambda, sparsity: config.sparsity,
-                                                          activations: &activations, phases: &phases, iterations: iterations, threads: threads).last ?? .nan
+                                                          activations: &activations, phases: &phases, iterations: iterations, threads: threads, loops: loops).last ?? .nan
             case .decompose:
                 finalCost = try nmf.decompose(spectrogram: y, basis: h, initialActivations: u0, initialPhases: initialPhases).cost.last ?? .nan
             }
@@ -90,7 +96,7 @@ struct ComplexNMFBenchmark: ParsableCommand {
         let updates = Double(components) * Double(bins) * Double(frames) * Double(iterations)
         let report: [String: Any] = [
             "bins": bins, "components": components, "frames": frames, "iterations": iterations, "threads": threads,
-            "mode": mode.rawValue, "start": mode == .decompose ? start.rawValue : "mixture", "instruction_set": ComplexNMFKernelBenchmark.instructionSet,
+            "mode": mode.rawValue, "start": mode == .decompose ? start.rawValue : "mixture", "loops": ComplexNMFKernelBenchmark.loopsInUse(components: components, loops: mode == .kernel ? loops : .automatic),
             "seconds": seconds, "median_seconds": median, "updates_per_second": updates / median,
             "final_cost": finalCost, "peak_rss_bytes": peakResidentBytes(),
         ]
@@ -253,3 +259,5 @@ func peakResidentBytes() -> Int {
     return Int(usage.ru_maxrss)
     #endif
 }
+
+extension ComplexNMFKernelBenchmark.Loops: ExpressibleByArgument {}

@@ -2,15 +2,13 @@
 // tile of 16 bins), no shuffles inside the sweeps; 1/|z| from rsqrt14 refined by one Newton step
 // (relative error ≈ 1e-7, like a float division). Compiled for AVX-512 through function
 // attributes and chosen at run time, so the package needs no compiler flags.
-#include "cnmf_internal.h"
+#include "cnmf_avx512_common.h"
 
 #if defined(__x86_64__)
 
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
-
-#define L CNMF_LANES
-#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2,fma")))
 
 /// In-register transpose of 16 × 16 floats: r[i][j] ← r[j][i].
 AVX512 static inline void transpose16(__m512 r[16]) {
@@ -114,22 +112,11 @@ AVX512 static inline double sum_lanes(__m512 v) {
     return _mm512_reduce_add_pd(_mm512_add_pd(lo, hi));
 }
 
-/// Running sums over the components of one tile: S = Σ_k H U, F = Σ_k H U P (k in order).
-typedef struct { __m512 s, fr, fi; } tile_sums;
-
-AVX512 static inline tile_sums add_component(tile_sums a, const float *h, const float *p, float u) {
-    const __m512 c = _mm512_mul_ps(_mm512_load_ps(h), _mm512_set1_ps(u));
-    a.s = _mm512_add_ps(a.s, c);
-    a.fr = _mm512_fmadd_ps(c, _mm512_load_ps(p), a.fr);
-    a.fi = _mm512_fmadd_ps(c, _mm512_load_ps(p + L), a.fi);
-    return a;
-}
-
 AVX512 static inline tile_sums tile_residual(const cnmf_plan *plan, const cnmf_workspace *ws, int tile) {
     const int K = plan->components;
     const float *h = plan->htile + (size_t)tile * K * L, *p = ws->ptile + (size_t)tile * K * 2 * L;
     tile_sums a = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
-    for (int k = 0; k < K; k++) a = add_component(a, h + (size_t)k * L, p + (size_t)k * 2 * L, ws->u[k]);
+    for (int k = 0; k < K; k++) a = add_component(a, h + (size_t)k * L, p + (size_t)k * 2 * L, _mm512_set1_ps(ws->u[k]));
     return a;
 }
 
@@ -148,37 +135,6 @@ AVX512 static inline void finish_residual(const cnmf_workspace *ws, int tile, ti
         _mm512_store_ps(ws->mtile + (size_t)tile * 2 * L, a.fr);
         _mm512_store_ps(ws->mtile + (size_t)tile * 2 * L + L, a.fi);
     }
-}
-
-/// S and R of each bin scaled by the same power of two 2^−e so that max(|S|, |R|) is in [1, 2):
-/// then |z|² = |S P + R|² neither overflows nor underflows (a float |z|² would underflow below
-/// |z| ≈ 1e-19 and lose the smaller component, leaving |P| ≠ 1), and z/|z| is unchanged.
-/// Returns 2^e, which turns the scaled |z| back into |z|.
-AVX512 static inline __m512 normalise(__m512 *s, __m512 *rr, __m512 *ri) {
-    const __m512 largest = _mm512_max_ps(_mm512_max_ps(_mm512_abs_ps(*s), _mm512_abs_ps(*rr)),
-                                         _mm512_max_ps(_mm512_abs_ps(*ri), _mm512_set1_ps(1.17549435e-38f)));
-    const __m512 e = _mm512_getexp_ps(largest), minusE = _mm512_sub_ps(_mm512_setzero_ps(), e);
-    *s = _mm512_scalef_ps(*s, minusE);
-    *rr = _mm512_scalef_ps(*rr, minusE);
-    *ri = _mm512_scalef_ps(*ri, minusE);
-    return _mm512_scalef_ps(_mm512_set1_ps(1.0f), e);
-}
-
-/// z = S P + R (S, R scaled by `normalise`);  P ← z/|z| where |z| > 0;  Σ_f H |z| lane-wise into n.
-/// 1/|z| = r0 (3 − |z|² r0²)/2 with r0 = rsqrt14(|z|²): one Newton step, relative error ≈ 1e-7.
-AVX512 static inline void update_component(float *p, const float *h, float *n, __m512 s, __m512 rr, __m512 ri, __m512 scale) {
-    const __m512 zero = _mm512_setzero_ps(), half = _mm512_set1_ps(0.5f), three = _mm512_set1_ps(3.0f);
-    const __m512 pr = _mm512_load_ps(p), pi = _mm512_load_ps(p + L);
-    const __m512 zr = _mm512_fmadd_ps(s, pr, rr), zi = _mm512_fmadd_ps(s, pi, ri);
-    const __m512 m2 = _mm512_fmadd_ps(zi, zi, _mm512_mul_ps(zr, zr));
-    const __mmask16 live = _mm512_cmp_ps_mask(m2, zero, _CMP_GT_OQ);
-    const __m512 r0 = _mm512_rsqrt14_ps(m2);
-    const __m512 q = _mm512_fnmadd_ps(_mm512_mul_ps(m2, r0), r0, three);
-    const __m512 r = _mm512_mul_ps(_mm512_mul_ps(r0, half), q);
-    const __m512 magnitude = _mm512_mul_ps(_mm512_maskz_mul_ps(live, m2, r), scale);
-    _mm512_store_ps(n, _mm512_fmadd_ps(_mm512_load_ps(h), magnitude, _mm512_load_ps(n)));
-    _mm512_store_ps(p, _mm512_mask_mul_ps(pr, live, zr, r));
-    _mm512_store_ps(p + L, _mm512_mask_mul_ps(pi, live, zi, r));
 }
 
 /// One sweep over the bins of a frame, per tile of 16 bins (lanes) with U the current iterate:
@@ -207,8 +163,9 @@ AVX512 static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update
             const float *h1 = plan->htile + (size_t)t1 * K * L, *p1 = ws->ptile + (size_t)t1 * K * 2 * L;
             tile_sums a = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() }, b = a;
             for (int k = 0; k < K; k++) {
-                a = add_component(a, h0 + (size_t)k * L, p0 + (size_t)k * 2 * L, u[k]);
-                b = add_component(b, h1 + (size_t)k * L, p1 + (size_t)k * 2 * L, u[k]);
+                const __m512 uk = _mm512_set1_ps(u[k]);
+                a = add_component(a, h0 + (size_t)k * L, p0 + (size_t)k * 2 * L, uk);
+                b = add_component(b, h1 + (size_t)k * L, p1 + (size_t)k * 2 * L, uk);
             }
             finish_residual(ws, t0, a, model, &rr, &ri, &costLo, &costHi);
             finish_residual(ws, t1, b, model, &rr, &ri, &costLo, &costHi);
@@ -233,7 +190,7 @@ AVX512 static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update
             next = (tile_sums){ _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
             for (int k = 0; k < K; k++) {
                 update_component(p + (size_t)k * 2 * L, h + (size_t)k * L, numerator + (size_t)k * L, s, rr, ri, scale);
-                next = add_component(next, h1 + (size_t)k * L, p1 + (size_t)k * 2 * L, u[k]);
+                next = add_component(next, h1 + (size_t)k * L, p1 + (size_t)k * 2 * L, _mm512_set1_ps(u[k]));
             }
         } else {
             for (int k = 0; k < K; k++) update_component(p + (size_t)k * 2 * L, h + (size_t)k * L, numerator + (size_t)k * L, s, rr, ri, scale);
@@ -245,7 +202,7 @@ AVX512 static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update
 
 /// Four output vectors at a time, so four independent chains hide the FMA latency; every output
 /// is summed over b in order.
-AVX512 static void gram_times(const cnmf_plan *plan, const double *in, double *out) {
+AVX512 void cnmf_avx512_gram_times(const cnmf_plan *plan, const double *in, double *out) {
     const int K = plan->components, stride = plan->gram_stride;
     for (int a = 0; a < K; a += 32) {
         __mmask8 m[4];
@@ -267,6 +224,58 @@ AVX512 static void gram_times(const cnmf_plan *plan, const double *in, double *o
         _mm512_mask_storeu_pd(out + a + 16, m[2], d2);
         _mm512_mask_storeu_pd(out + a + 24, m[3], d3);
     }
+}
+
+/// HᵀH in register blocks of 8 rows × 16 columns, the bins in chunks whose transposed basis
+/// (bins × K, double) stays in L2; every entry starts at zero and adds its products bin by bin in
+/// order (products of floats are exact in double, so the fused sums round exactly as the portable
+/// loop's separate ones). Blocks on the diagonal also fill some lower-triangle entries; the same
+/// sums, overwritten by the mirror at the end.
+AVX512 int cnmf_avx512_gram(const float *basis, int bins, int components, int stride, double *g) {
+    const int K = components, columns = (K + 15) / 16 * 16;
+    const int chunk = 128;  // bins per chunk: 128 · columns · 8 bytes of transposed basis
+    double *t = K > 0 ? aligned_alloc(64, sizeof(double) * (size_t)chunk * columns) : NULL;  // a multiple of 64
+    if (K > 0 && !t) return 0;
+    memset(g, 0, sizeof(double) * (size_t)K * stride);
+    for (int f0 = 0; f0 < bins; f0 += chunk) {
+        const int n = bins - f0 < chunk ? bins - f0 : chunk;
+        for (int j = 0; j < n; j++) memset(t + (size_t)j * columns + K, 0, sizeof(double) * (size_t)(columns - K));
+        for (int k = 0; k < K; k++) {
+            const float *h = basis + (size_t)k * bins + f0;
+            for (int j = 0; j < n; j++) t[(size_t)j * columns + k] = h[j];
+        }
+        for (int a = 0; a < K; a += 8) {
+            const int rows = K - a < 8 ? K - a : 8;
+            for (int b = a / 16 * 16; b < K; b += 16) {
+                const int rest = K - b;
+                const __mmask8 m0 = rest >= 8 ? 0xff : (__mmask8)((1u << rest) - 1);
+                const __mmask8 m1 = rest >= 16 ? 0xff : rest > 8 ? (__mmask8)((1u << (rest - 8)) - 1) : 0;
+                __m512d lo[8], hi[8];
+                for (int i = 0; i < 8; i++) {
+                    lo[i] = i < rows ? _mm512_maskz_loadu_pd(m0, g + (size_t)(a + i) * stride + b) : _mm512_setzero_pd();
+                    hi[i] = i < rows ? _mm512_maskz_loadu_pd(m1, g + (size_t)(a + i) * stride + b + 8) : _mm512_setzero_pd();
+                }
+                for (int j = 0; j < n; j++) {
+                    const double *row = t + (size_t)j * columns;
+                    const __m512d x0 = _mm512_load_pd(row + b), x1 = _mm512_load_pd(row + b + 8);
+                    for (int i = 0; i < 8; i++) {
+                        const __m512d y = _mm512_set1_pd(row[a + i]);  // (zero padding past K)
+                        lo[i] = _mm512_fmadd_pd(y, x0, lo[i]);
+                        hi[i] = _mm512_fmadd_pd(y, x1, hi[i]);
+                    }
+                }
+                for (int i = 0; i < rows; i++) {
+                    _mm512_mask_storeu_pd(g + (size_t)(a + i) * stride + b, m0, lo[i]);
+                    _mm512_mask_storeu_pd(g + (size_t)(a + i) * stride + b + 8, m1, hi[i]);
+                }
+            }
+        }
+    }
+    free(t);
+    for (int a = 0; a < K; a++) {
+        for (int b = 0; b < a; b++) g[(size_t)a * stride + b] = g[(size_t)b * stride + a];
+    }
+    return 1;
 }
 
 /// x^e for x > 0 (normal), relative error ≈ 1e-12: x = 2^n m with m in [√½, √2),
@@ -300,7 +309,7 @@ AVX512 static inline __m512d power_pd(__m512d x, __m512d e) {
     return _mm512_scalef_pd(t, j);
 }
 
-AVX512 static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
+AVX512 double cnmf_avx512_powers(const cnmf_plan *plan, cnmf_workspace *ws) {
     const int K = plan->components;
     const __m512d exponent = _mm512_set1_pd(plan->sparsity - 1);
     __m512d penalty = _mm512_setzero_pd();
@@ -319,6 +328,6 @@ AVX512 static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
     return _mm512_reduce_add_pd(penalty);
 }
 
-const cnmf_kernels cnmf_avx512_kernels = { tile_in, tile_out, sweep, gram_times, powers };
+const cnmf_kernels cnmf_avx512_kernels = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, cnmf_avx512_gram, cnmf_avx512_gram_times, cnmf_avx512_gram_times, cnmf_avx512_powers };
 
 #endif

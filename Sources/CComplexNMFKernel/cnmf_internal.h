@@ -21,17 +21,29 @@
 typedef struct {
     /// Converts the frame's spectrum and phases into ws->ytile / ws->ptile.
     void (*tile_in)(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, const float *phases);
+    /// Converts the frame's spectrum into ws->ytile and sets ws->ptile to the mixture phase
+    /// Y_f/|Y_f| of every component (the default start, straight from the spectrum).
+    void (*mixture_in)(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum);
     /// Writes ws->ptile back into the frame's interleaved phases.
     void (*tile_out)(const cnmf_plan *plan, const cnmf_workspace *ws, float *phases);
     /// One sweep over the bins for the activations ws->u: returns Σ_f |R_f|². With `update`, also
-    /// replaces the phases by z/|z| and sets ws->numerator[k] = Σ_f H[f,k] |z_kf|. With `model`,
+    /// replaces the phases by z/|z| and sets ws->numerator[k] = Σ_f H[f,k] |z_kf| (and, in the
+    /// component-major loops, ws->denominator[k] = Σ_f H[f,k] S_f = (HᵀH U)_k). With `model`,
     /// stores F (the model) in ws->mtile. The residual arithmetic is the same in both modes, so
     /// the cost of an iterate does not depend on which sweep computed it. Tiles run from the
     /// first to the last, or from the last to the first with `reverse`; the sums over tiles
     /// follow that order.
     double (*sweep)(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model, int reverse);
+    /// gram = HᵀH `[components × stride]` (row-major, double) of `basis` `[components][bins]`:
+    /// every entry summed over the bins in order, from zero. Each product of two floats is exact
+    /// in double, so the entries do not depend on how the loops are blocked or fused. Returns 0
+    /// when scratch memory is short, else 1.
+    int (*gram)(const float *basis, int bins, int components, int stride, double *gram);
     /// out = HᵀH · in (double, K), each entry summed over the components in order.
     void (*gram_times)(const cnmf_plan *plan, const double *in, double *out);
+    /// out = HᵀH · in for the general sweep's activation update: gram_times in the tile loops, a
+    /// no-op in the component-major loops, whose sweep has already summed it from S.
+    void (*denominator)(const cnmf_plan *plan, const double *in, double *out);
     /// From ws->u: ws->activation = U (double), ws->power = U^(p−1) (0 when λ = 0); returns the
     /// penalty Σ_k U_k^p.
     double (*powers)(const cnmf_plan *plan, cnmf_workspace *ws);
@@ -41,6 +53,7 @@ struct cnmf_plan {
     int bins, components, tiles;
     int gram_stride;             // row stride of gram (K rounded up to 8)
     float *htile;                // [tiles][K][16]
+    float *hmajor;               // [bins][K rounded up to 16], zero-padded: the component-major loops only
     double *gram;                // [K][gram_stride], HᵀH summed over bins in order, double
     double lambda, sparsity;
     float floor;
@@ -50,12 +63,13 @@ struct cnmf_plan {
 };
 
 struct cnmf_workspace {
-    float *ptile;                // [tiles][K][32]
+    float *ptile;                // [tiles][K][32], or [bins][K/16 rounded up][32] component-major
     float *ytile;                // [tiles][32]
     float *mtile;                // [tiles][32] model F of the last model sweep
     float *numerator_lanes;      // [K][16] lane-wise partial Σ_f H|z|
     float *staging;              // [16][2K] one tile of phases in the caller's layout
-    float *u;                    // [K] activations of the current iterate
+    float *block_sums;           // [2][K rounded up to 16] Σ H|z| and Σ H S over ≤ 16 bins (component-major)
+    float *u;                    // [K] activations of the current iterate (zero up to K rounded up to 16)
     double *numerator;           // [K] Σ_f H[f,k] |z_kf|
     double *activation;          // [K] U as double
     double *denominator;         // [K] (HᵀH U)_k
@@ -70,9 +84,21 @@ void cnmf_update_activations(const cnmf_plan *plan, cnmf_workspace *ws);
 /// The mixture phase Y/|Y| of one bin, in double (1 where |Y| = 0).
 void cnmf_mixture_phase(float re, float im, float *c, float *s);
 
+/// The tile layout of the mixture-phase start (mixture_in of the tile loops).
+void cnmf_tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum);
+
+/// From this many components on, CNMF_ISA_AVX512 takes the component-major loops: one frame's
+/// two tiles of all components (448·K bytes) no longer fit L1 from K ≈ 100 on, HᵀH (4·K² bytes
+/// as float) no longer fits L2's share left over by the frame, and per bin the 16-component
+/// vectors need only 12·K bytes. Below it the tile loops are faster (their horizontal sums per
+/// bin are fewer). Measured on the development machine: the same speed at K ≈ 176, 15–50 %
+/// faster at K = 256–512.
+#define CNMF_COMPONENT_MAJOR_FROM 192
+
 extern const cnmf_kernels cnmf_portable_kernels;
 #if defined(__x86_64__)
 extern const cnmf_kernels cnmf_avx512_kernels;
+extern const cnmf_kernels cnmf_avx512_component_major_kernels;
 #endif
 
 #endif

@@ -24,17 +24,21 @@ static void *carve(carver *c, size_t bytes) {
     return p;
 }
 
-static const cnmf_kernels *kernels_for(cnmf_isa *isa) {
+static const cnmf_kernels *kernels_for(cnmf_isa *isa, int components) {
 #if defined(__x86_64__)
     if (*isa != CNMF_ISA_PORTABLE) {
         __builtin_cpu_init();
         // The loops use AVX-512 F, DQ, VL and BW (every AVX-512 CPU since Skylake-SP).
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
-            *isa = CNMF_ISA_AVX512;
-            return &cnmf_avx512_kernels;
+            const int componentMajor = *isa == CNMF_ISA_AVX512_COMPONENT_MAJOR ||
+                                       (*isa != CNMF_ISA_AVX512_TILES && components >= CNMF_COMPONENT_MAJOR_FROM);
+            *isa = componentMajor ? CNMF_ISA_AVX512_COMPONENT_MAJOR : CNMF_ISA_AVX512_TILES;
+            return componentMajor ? &cnmf_avx512_component_major_kernels : &cnmf_avx512_kernels;
         }
     }
+#else
+    (void)components;
 #endif
     *isa = CNMF_ISA_PORTABLE;
     return &cnmf_portable_kernels;
@@ -45,10 +49,13 @@ cnmf_plan *cnmf_plan_create(int bins, int components, const float *basis,
     if (bins < 0 || components < 0) return NULL;
     const int tiles = (bins + CNMF_LANES - 1) / CNMF_LANES;
     const int stride = (int)round_up((size_t)components, 8);
+    const cnmf_kernels *kernels = kernels_for(&isa, components);
+    const size_t majorBytes = isa == CNMF_ISA_AVX512_COMPONENT_MAJOR ? sizeof(float) * (size_t)bins * round_up((size_t)components, CNMF_LANES) : 0;
     carver c = {0};
     carve(&c, sizeof(cnmf_plan));
     carve(&c, sizeof(float) * (size_t)tiles * components * CNMF_LANES);
     carve(&c, sizeof(double) * (size_t)components * stride);
+    carve(&c, majorBytes);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
     memset(memory, 0, c.used);
@@ -61,33 +68,25 @@ cnmf_plan *cnmf_plan_create(int bins, int components, const float *basis,
     plan->gram_stride = stride;
     plan->htile = carve(&c, sizeof(float) * (size_t)tiles * components * CNMF_LANES);
     plan->gram = carve(&c, sizeof(double) * (size_t)components * stride);
+    plan->hmajor = majorBytes > 0 ? carve(&c, majorBytes) : NULL;
     plan->lambda = lambda;
     plan->sparsity = sparsity;
     plan->floor = floor;
-    plan->kernels = kernels_for(&isa);
+    plan->kernels = kernels;
     plan->isa = isa;
-    for (int f = 0; f < bins; f++) {
-        const int tile = f / CNMF_LANES, lane = f % CNMF_LANES;
-        for (int k = 0; k < components; k++) {
+    for (int k = 0; k < components; k++) {
+        for (int f = 0; f < bins; f++) {
+            const int tile = f / CNMF_LANES, lane = f % CNMF_LANES;
             plan->htile[((size_t)tile * components + k) * CNMF_LANES + lane] = basis[(size_t)k * bins + f];
         }
     }
-    // HᵀH in double, every entry summed over the bins in order (the upper triangle, bin by bin,
-    // so the inner loop has independent sums and vectorises), then mirrored.
-    double *row = malloc(sizeof(double) * (components > 0 ? components : 1));
-    if (!row) { free(memory); return NULL; }
-    for (int f = 0; f < bins; f++) {
-        for (int k = 0; k < components; k++) row[k] = basis[(size_t)k * bins + f];
-        for (int a = 0; a < components; a++) {
-            double *g = plan->gram + (size_t)a * stride;
-            const double ha = row[a];
-            for (int b = a; b < components; b++) g[b] += ha * row[b];
+    if (plan->hmajor) {
+        const size_t padded = round_up((size_t)components, CNMF_LANES);
+        for (int f = 0; f < bins; f++) {
+            for (int k = 0; k < components; k++) plan->hmajor[(size_t)f * padded + k] = basis[(size_t)k * bins + f];
         }
     }
-    free(row);
-    for (int a = 0; a < components; a++) {
-        for (int b = 0; b < a; b++) plan->gram[(size_t)a * stride + b] = plan->gram[(size_t)b * stride + a];
-    }
+    if (!plan->kernels->gram(basis, bins, components, stride, plan->gram)) { free(memory); return NULL; }
     return plan;
 }
 
@@ -95,16 +94,24 @@ void cnmf_plan_destroy(cnmf_plan *plan) { if (plan) free(plan->allocation); }
 
 cnmf_isa cnmf_plan_isa(const cnmf_plan *plan) { return plan->isa; }
 
+void cnmf_plan_copy_gram(const cnmf_plan *plan, double *gram) {
+    const size_t K = (size_t)plan->components;
+    for (size_t a = 0; a < K; a++) memcpy(gram + a * K, plan->gram + a * (size_t)plan->gram_stride, sizeof(double) * K);
+}
+
 cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     const size_t K = (size_t)plan->components, tiles = (size_t)plan->tiles;
-    const size_t Kp = round_up(K, 8);
+    const size_t Kp = round_up(K, CNMF_LANES);
+    const size_t tileFloats = tiles * K * 2 * CNMF_LANES, majorFloats = (size_t)plan->bins * Kp * 2;
+    const size_t phaseFloats = plan->hmajor && majorFloats > tileFloats ? majorFloats : tileFloats;
     carver c = {0};
     carve(&c, sizeof(cnmf_workspace));
-    carve(&c, sizeof(float) * tiles * K * 2 * CNMF_LANES);
+    carve(&c, sizeof(float) * phaseFloats);
     carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
     carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
     carve(&c, sizeof(float) * K * CNMF_LANES);
     carve(&c, sizeof(float) * K * 2 * CNMF_LANES);
+    carve(&c, sizeof(float) * 2 * Kp);
     carve(&c, sizeof(float) * Kp);
     for (int i = 0; i < 4; i++) carve(&c, sizeof(double) * Kp);
     carve(&c, sizeof(double) * K * CNMF_LANES);
@@ -114,11 +121,12 @@ cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     c = (carver){ memory, 0 };
     cnmf_workspace *ws = carve(&c, sizeof(cnmf_workspace));
     ws->allocation = memory;
-    ws->ptile = carve(&c, sizeof(float) * tiles * K * 2 * CNMF_LANES);
+    ws->ptile = carve(&c, sizeof(float) * phaseFloats);
     ws->ytile = carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
     ws->mtile = carve(&c, sizeof(float) * tiles * 2 * CNMF_LANES);
     ws->numerator_lanes = carve(&c, sizeof(float) * K * CNMF_LANES);
     ws->staging = carve(&c, sizeof(float) * K * 2 * CNMF_LANES);
+    ws->block_sums = carve(&c, sizeof(float) * 2 * Kp);
     ws->u = carve(&c, sizeof(float) * Kp);
     ws->numerator = carve(&c, sizeof(double) * Kp);
     ws->activation = carve(&c, sizeof(double) * Kp);
@@ -166,8 +174,8 @@ void cnmf_mixture_phases(int bins, int components, const float *spectrum, float 
     }
 }
 
-/// The loop layout of the mixture-phase start, straight from the spectrum.
-static void tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum) {
+/// The tile layout of the mixture-phase start, straight from the spectrum.
+void cnmf_tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum) {
     const int F = plan->bins, K = plan->components;
     for (int tile = 0; tile < plan->tiles; tile++) {
         float c[CNMF_LANES], s[CNMF_LANES], *y = ws->ytile + (size_t)tile * 2 * CNMF_LANES;
@@ -203,7 +211,7 @@ void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
                     int first_iteration, int iterations, double *costs, float *model) {
     const int K = plan->components;
     const cnmf_kernels *kernels = plan->kernels;
-    if (mixture_start) tile_in_mixture(plan, ws, spectrum);
+    if (mixture_start) kernels->mixture_in(plan, ws, spectrum);
     else kernels->tile_in(plan, ws, spectrum, phases);
 #if defined(__x86_64__)
     // Subnormal results (activations at the floor times small basis values) are flushed to zero:
@@ -222,7 +230,7 @@ void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
         const double residual = kernels->sweep(plan, ws, update, !update && model != NULL, reverse);
         costs[i] = residual + 2 * plan->lambda * penalty;
         if (update) {
-            kernels->gram_times(plan, ws->activation, ws->denominator);
+            kernels->denominator(plan, ws->activation, ws->denominator);
             cnmf_update_activations(plan, ws);
         }
     }

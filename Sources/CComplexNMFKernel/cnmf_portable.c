@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define L CNMF_LANES
@@ -142,6 +143,27 @@ static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int m
     return total;
 }
 
+/// HᵀH bin by bin: each bin adds its products to the upper triangle (an inner loop of
+/// independent sums, which vectorises), which is then mirrored.
+static int gram(const float *basis, int bins, int components, int stride, double *g) {
+    memset(g, 0, sizeof(double) * (size_t)components * stride);
+    double *row = malloc(sizeof(double) * (components > 0 ? components : 1));
+    if (!row) return 0;
+    for (int f = 0; f < bins; f++) {
+        for (int k = 0; k < components; k++) row[k] = basis[(size_t)k * bins + f];
+        for (int a = 0; a < components; a++) {
+            double *ga = g + (size_t)a * stride;
+            const double ha = row[a];
+            for (int b = a; b < components; b++) ga[b] += ha * row[b];
+        }
+    }
+    free(row);
+    for (int a = 0; a < components; a++) {
+        for (int b = 0; b < a; b++) g[(size_t)a * stride + b] = g[(size_t)b * stride + a];
+    }
+    return 1;
+}
+
 static void gram_times(const cnmf_plan *plan, const double *in, double *out) {
     const int K = plan->components, stride = plan->gram_stride;
     for (int a = 0; a < K; a++) out[a] = 0;
@@ -165,4 +187,4 @@ static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
     return penalty;
 }
 
-const cnmf_kernels cnmf_portable_kernels = { tile_in, tile_out, sweep, gram_times, powers };
+const cnmf_kernels cnmf_portable_kernels = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, gram, gram_times, gram_times, powers };

@@ -23,7 +23,9 @@ extern "C" {
 typedef enum {
     CNMF_ISA_AUTOMATIC = 0,  ///< the fastest one this CPU supports
     CNMF_ISA_PORTABLE = 1,   ///< plain C (exact sqrt and division), any CPU
-    CNMF_ISA_AVX512 = 2,     ///< AVX-512 F/DQ/VL/BW: rsqrt14 + one Newton step
+    CNMF_ISA_AVX512 = 2,     ///< AVX-512 F/DQ/VL/BW: rsqrt14 + one Newton step; the layout by K
+    CNMF_ISA_AVX512_TILES = 3,            ///< AVX-512, vectors over 16 bins, whatever K
+    CNMF_ISA_AVX512_COMPONENT_MAJOR = 4,  ///< AVX-512, vectors over 16 components, whatever K
 } cnmf_isa;
 
 /// The basis in the layout of the loops, HᵀH, λ, p and the floor. Read-only once made.
@@ -32,13 +34,19 @@ typedef struct cnmf_plan cnmf_plan;
 typedef struct cnmf_workspace cnmf_workspace;
 
 /// A plan for `basis` `[bins × components]`, column-major float (each template contiguous).
-/// `isa` CNMF_ISA_AVX512 falls back to portable when the CPU lacks AVX-512.
-/// Returns NULL when memory is short. Memory: ≈ 4·K·F + 8·K² bytes.
+/// The AVX-512 choices fall back to portable when the CPU lacks AVX-512; CNMF_ISA_AUTOMATIC and
+/// CNMF_ISA_AVX512 take the component-major loops from K = 192 on, the tile loops below.
+/// Returns NULL when memory is short. Memory: ≈ 4·K·F + 8·K² bytes (8·K·F + 8·K² with the
+/// component-major loops).
 cnmf_plan *cnmf_plan_create(int bins, int components, const float *basis,
                             double lambda, double sparsity, float floor, cnmf_isa isa);
 void cnmf_plan_destroy(cnmf_plan *plan);
-/// The instruction set the plan's loops use.
+/// The loops the plan uses: CNMF_ISA_PORTABLE, CNMF_ISA_AVX512_TILES or
+/// CNMF_ISA_AVX512_COMPONENT_MAJOR.
 cnmf_isa cnmf_plan_isa(const cnmf_plan *plan);
+/// Copies the plan's HᵀH (double, every entry summed over the bins in order) into `gram`
+/// `[components × components]`, row-major.
+void cnmf_plan_copy_gram(const cnmf_plan *plan, double *gram);
 
 /// Scratch for one thread using `plan`. Returns NULL when memory is short.
 cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan);

@@ -3,10 +3,31 @@
 /// first touch of a fresh phase tensor, which `ComplexNMF.decompose` pays on every call.
 @_spi(Benchmarks)
 public enum ComplexNMFKernelBenchmark {
-    /// The instruction set of the per-(k, f) loops on this CPU: "avx512" or "portable".
-    public static var instructionSet: String {
-        let kernel = ComplexNMFKernel(basis: RealMatrix(rows: 1, columns: 1, repeating: 1), lambda: 0, sparsity: 1.2)
-        return kernel.instructionSet == .avx512 ? "avx512" : "portable"
+    /// Which AVX-512 loops to time: the ones `ComplexNMF` takes for K, or either layout forced
+    /// (portable wherever the CPU lacks AVX-512).
+    public enum Loops: String, CaseIterable, Sendable {
+        case automatic
+        case tiles
+        case componentMajor = "component-major"
+
+        var instructionSet: ComplexNMFKernel.InstructionSet {
+            switch self {
+            case .automatic: .automatic
+            case .tiles: .avx512Tiles
+            case .componentMajor: .avx512ComponentMajor
+            }
+        }
+    }
+
+    /// The per-(k, f) loops `loops` runs for K components on this CPU: "portable",
+    /// "avx512-tiles" or "avx512-component-major".
+    public static func loopsInUse(components: Int, loops: Loops = .automatic) -> String {
+        let basis = RealMatrix(rows: 1, columns: max(1, components), repeating: 1)
+        switch ComplexNMFKernel(basis: basis, lambda: 0, sparsity: 1.2, instructionSet: loops.instructionSet).instructionSet {
+        case .avx512Tiles: return "avx512-tiles"
+        case .avx512ComponentMajor: return "avx512-component-major"
+        default: return "portable"
+        }
     }
 
     /// Runs `iterations` updates of every frame, frame-major on `threads` threads, starting each
@@ -14,14 +35,15 @@ public enum ComplexNMFKernelBenchmark {
     /// writes the final phases and activations in place and returns the cost after each iteration.
     /// Same arithmetic as `ComplexNMF.decompose` with a fixed number of iterations.
     public static func run(spectrogram: ComplexMatrix, basis: RealMatrix, lambda: Double, sparsity: Double,
-                           activations: inout RealMatrix, phases: inout PhaseTensor, iterations: Int, threads: Int) -> [Double] {
+                           activations: inout RealMatrix, phases: inout PhaseTensor, iterations: Int, threads: Int,
+                           loops: Loops = .automatic) -> [Double] {
         precondition(phases.components == basis.columns && phases.bins == spectrogram.rows && phases.frames == spectrogram.columns)
         precondition(!phases.isSharedAcrossComponents, "the kernel works on the per-component layout")
         precondition(activations.rows == basis.columns && activations.columns == spectrogram.columns)
         for i in 0..<activations.values.count {
             activations.values[i] = max(activations.values[i], NumericalGuards.activationFloor)
         }
-        let kernel = ComplexNMFKernel(basis: basis, lambda: lambda, sparsity: sparsity)
+        let kernel = ComplexNMFKernel(basis: basis, lambda: lambda, sparsity: sparsity, instructionSet: loops.instructionSet)
         let run = activations.values.withUnsafeMutableBufferPointer { u in
             phases.values.withUnsafeMutableBufferPointer { p in
                 kernel.runFrameMajor(spectrogram: spectrogram, activations: u, phases: p, start: .mixture,

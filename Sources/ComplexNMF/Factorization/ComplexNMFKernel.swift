@@ -14,9 +14,13 @@ import Foundation
 /// and it is done in one sweep over the bins: the residual of the current iterate, then the
 /// update, so the cost of iterate i comes with the update to iterate i + 1 and one residual-only
 /// sweep at the end gives the last cost and the model. The per-(k, f) work is float32 in 16-lane
-/// vectors (lanes over 16 bins, so no shuffles inside the loops); Σ_f H|z| is summed per lane in
-/// float (F/16 terms) and across lanes in Double; HᵀH U, U^(p−1), the update of U and the costs
-/// are Double. Each bin's S and R are scaled by a power of two before |z|² is formed, so tiny or
+/// vectors. Below 192 components the lanes run over 16 bins (no shuffles inside the loops);
+/// Σ_f H|z| is summed per lane in float (F/16 terms) and across lanes in Double, and HᵀH U is
+/// Double. From 192 components on (where two tiles of all components outgrow L1 and HᵀH,
+/// 8·K² bytes streamed every iteration, costs a tenth of the sweep or more) the lanes
+/// run over 16 components, each bin ends in one horizontal sum, and HᵀH U = Σ_f H[f,:] S_f is
+/// summed in the sweep; Σ_f H|z| and Σ_f H S are float over runs of 16 bins and Double across
+/// runs. U^(p−1), the update of U and the costs are Double. Each bin's S and R are scaled by a power of two before |z|² is formed, so tiny or
 /// huge spectrograms neither underflow nor overflow. A frame's arithmetic never depends on other
 /// frames, on the thread that runs it or on how frames are split, so results are bit-identical
 /// for any thread count and block split; per-iteration costs are summed over frames in frame order.
@@ -29,8 +33,9 @@ import Foundation
 /// over the bins backwards (so it starts where the last one ended, in cache), and the sums
 /// follow it, so each call is told how many updates its iterate has had.
 ///
-/// Speed (K = 88, F = 1025, AVX-512, one core): ≈ 2.6 G element updates/s; see `make bench`.
-/// Memory: the plan ≈ 4·K·F + 8·K² bytes, each worker ≈ 8·K·F bytes of scratch.
+/// Speed (K = 88, F = 1025, AVX-512, one core): ≈ 2.5 G element updates/s; see `make bench`.
+/// Memory: the plan ≈ 4·K·F + 8·K² bytes (8·K·F + 8·K² from 192 components on), each worker
+/// ≈ 8·K·F bytes of scratch.
 final class ComplexNMFKernel: @unchecked Sendable {
     /// Instruction sets of the per-(k, f) loops.
     enum InstructionSet: Sendable {
@@ -38,8 +43,14 @@ final class ComplexNMFKernel: @unchecked Sendable {
         case automatic
         /// Plain C with exact square root and division, any CPU.
         case portable
-        /// AVX-512 F/DQ/VL/BW (rsqrt14 + one Newton step); falls back to portable without it.
+        /// AVX-512 F/DQ/VL/BW (rsqrt14 + one Newton step), in the layout that suits K: vectors
+        /// over 16 bins below 192 components, over 16 components from 192 on. Falls back to
+        /// portable without AVX-512.
         case avx512
+        /// AVX-512 with vectors over 16 bins, whatever K.
+        case avx512Tiles
+        /// AVX-512 with vectors over 16 components, whatever K.
+        case avx512ComponentMajor
 
         /// The C kernel's name for it.
         var isa: cnmf_isa {
@@ -47,6 +58,8 @@ final class ComplexNMFKernel: @unchecked Sendable {
             case .automatic: CNMF_ISA_AUTOMATIC
             case .portable: CNMF_ISA_PORTABLE
             case .avx512: CNMF_ISA_AVX512
+            case .avx512Tiles: CNMF_ISA_AVX512_TILES
+            case .avx512ComponentMajor: CNMF_ISA_AVX512_COMPONENT_MAJOR
             }
         }
     }
@@ -73,9 +86,21 @@ final class ComplexNMFKernel: @unchecked Sendable {
 
     deinit { cnmf_plan_destroy(plan) }
 
-    /// The instruction set the loops use on this CPU.
+    /// The loops this plan uses on this CPU: `.portable`, `.avx512Tiles` or `.avx512ComponentMajor`.
     var instructionSet: InstructionSet {
-        cnmf_plan_isa(plan) == CNMF_ISA_AVX512 ? .avx512 : .portable
+        switch cnmf_plan_isa(plan) {
+        case CNMF_ISA_AVX512_TILES: .avx512Tiles
+        case CNMF_ISA_AVX512_COMPONENT_MAJOR: .avx512ComponentMajor
+        default: .portable
+        }
+    }
+
+    /// HᵀH `[K × K]` as the plan holds it (Double, each entry summed over the bins in order),
+    /// row-major.
+    var gram: [Double] {
+        var values = [Double](repeating: 0, count: components * components)
+        values.withUnsafeMutableBufferPointer { cnmf_plan_copy_gram(plan, $0.baseAddress) }
+        return values
     }
 
     /// One worker's scratch (≈ 8·K·F bytes).

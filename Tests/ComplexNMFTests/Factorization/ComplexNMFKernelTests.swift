@@ -9,9 +9,9 @@ import Testing
     /// The fixture mixture (257 bins) with 20 templates: the 4 fixture notes and 16 copies shifted
     /// along frequency, so K = 20 has two full groups of 8 components and a partial one, and the
     /// bins one partial tile of 16.
-    static func problem(frames: Int = 24) throws -> (spectrogram: ComplexMatrix, basis: RealMatrix) {
+    static func problem(frames: Int = 24, components: Int = 20) throws -> (spectrogram: ComplexMatrix, basis: RealMatrix) {
         let (y, notes) = try FixtureProblem.make(frames: frames)
-        let bins = notes.rows, components = 20
+        let bins = notes.rows
         var basis = RealMatrix(rows: bins, columns: components)
         for k in 0..<components {
             let shift = 3 * (k / notes.columns)
@@ -20,6 +20,12 @@ import Testing
             for f in 0..<bins { basis[f, k] = Float(Double(notes[(f + bins - shift) % bins, k % notes.columns]) / total) }
         }
         return (y, basis)
+    }
+
+    /// The last `count` frames of `y` (the fixture's first 16 frames are silence; its frames
+    /// 16–23 are the chord).
+    static func lastFrames(_ y: ComplexMatrix, _ count: Int) -> ComplexMatrix {
+        ComplexMatrix(rows: y.rows, columns: count, values: Array(y.values[(2 * y.rows * (y.columns - count))...]))
     }
 
     static func lambda(_ y: ComplexMatrix, sparsity: Double) -> Double {
@@ -93,7 +99,7 @@ import Testing
         #expect(a.cost == b.cost && a.initialCost == b.initialCost, "\(what): costs differ")
     }
 
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable],
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx512ComponentMajor],
           [(1.2, 0.0, nil), (1.2, 0.4, nil), (0.6, 0.3, 1e-3), (1.9, 0.0, 10.0), (1.0, 0.2, 0.0)] as [(Double, Double, Double?)])
     func fastKernelAgreesWithTheDoubleReference(instructionSet: ComplexNMFKernel.InstructionSet, parameters: (Double, Double, Double?)) throws {
         let (p, jitter, fixedLambda) = parameters
@@ -109,7 +115,7 @@ import Testing
         #expect(phaseError < 1e-4, "H·U-weighted phase difference \(phaseError)")
     }
 
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable])
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx512ComponentMajor])
     func objectiveNeverIncreasesWithManyComponents(instructionSet: ComplexNMFKernel.InstructionSet) throws {
         let (y, h) = try Self.problem()
         let fast = Self.fast(y, h, start: Self.startingPoint(y, components: h.columns, jitter: 0.5), lambda: Self.lambda(y, sparsity: 1.2),
@@ -118,6 +124,55 @@ import Testing
         for i in 1..<costs.count {
             #expect(costs[i] <= costs[i - 1] * (1 + 1e-6), "objective rose from \(costs[i - 1]) to \(costs[i]) at iteration \(i)")
         }
+    }
+
+    /// The plan's HᵀH is, entry by entry, Σ_f H[f,a]·H[f,b] in Double summed from zero over the
+    /// bins in order, whatever the loops' blocking: sizes with partial register blocks (8 rows ×
+    /// 16 columns) and bins past the AVX-512 loops' 128-bin chunks.
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable],
+          [(1, 1), (3, 7), (17, 129), (40, 300), (100, 257), (5, 0)] as [(Int, Int)])
+    func gramIsTheProductSummedOverTheBinsInOrder(instructionSet: ComplexNMFKernel.InstructionSet, size: (Int, Int)) {
+        let (bins, components) = size
+        var generator = SeededRandomGenerator(seed: UInt64(31 * bins + components))
+        var h = RealMatrix(rows: bins, columns: components)
+        for i in 0..<h.values.count { h.values[i] = Float.random(in: 0..<1, using: &generator) }
+        let gram = ComplexNMFKernel(basis: h, lambda: 0, sparsity: 1, instructionSet: instructionSet).gram
+        var mismatches = 0
+        for a in 0..<components {
+            for b in 0..<components {
+                var sum = 0.0
+                for f in 0..<bins { sum += Double(h[f, a]) * Double(h[f, b]) }
+                if gram[a * components + b] != sum { mismatches += 1 }
+            }
+        }
+        #expect(gram.count == components * components)
+        #expect(mismatches == 0, "\(mismatches) of \(components * components) entries differ from the ordered sums")
+    }
+
+    /// Many components, in either AVX-512 layout: the tile loops' HᵀH U (several of its 32-row
+    /// blocks and a partial one) and the component-major loops' (summed in the sweep, with a
+    /// partial vector of components): the general sweep still follows the double reference.
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.avx512Tiles, .avx512ComponentMajor, .portable])
+    func fastKernelAgreesWithTheDoubleReferenceWithManyComponents(instructionSet: ComplexNMFKernel.InstructionSet) throws {
+        let (whole, notes) = try FixtureProblem.make(frames: 24)
+        let y = Self.lastFrames(whole, 3)
+        let bins = notes.rows, components = 75
+        var generator = SeededRandomGenerator(seed: 75)
+        var h = RealMatrix(rows: bins, columns: components)
+        for k in 0..<components {
+            // Each template a fixture note, shifted and scaled at random, plus a little noise.
+            let shift = Int.random(in: 0..<24, using: &generator), gain = Float.random(in: 0.2..<1, using: &generator)
+            for f in 0..<bins {
+                h[f, k] = gain * notes[(f + bins - shift) % bins, k % notes.columns] + 1e-3 * Float.random(in: 0..<1, using: &generator)
+            }
+        }
+        let p = 1.2, lambda = Self.lambda(y, sparsity: p)
+        let start = Self.startingPoint(y, components: components, jitter: 0.3)
+        let iterations = 15
+        let reference = ComplexNMFReferenceKernel.decompose(spectrogram: y, basis: h, activations: start.0, phases: start.1, lambda: lambda,
+                                                            sparsity: p, stopping: StoppingRule(maximumIterations: iterations))
+        let fast = Self.fast(y, h, start: start, lambda: lambda, sparsity: p, iterations: iterations, instructionSet: instructionSet)
+        Self.expectAgreement(fast, reference, cost: 1e-4, activations: 1e-4, model: 1e-4)
     }
 
     /// Jitter 0 runs the shared-phase shortcut, 0.3 the general sweep.
@@ -348,5 +403,81 @@ extension ComplexNMFKernelTests {
             Self.expectIdentical(stopped, fixed, "\(rule) vs \(expected) fixed iterations")
             #expect(stopped.frameCosts == fixed.frameCosts)
         }
+    }
+}
+
+extension ComplexNMFKernelTests {
+    /// AVX-512 takes the tile loops below 192 components and the component-major loops from 192
+    /// on (portable without AVX-512, whatever is asked).
+    @Test func avx512PicksTheLayoutByTheNumberOfComponents() {
+        let tiles = ComplexNMFKernel(basis: RealMatrix(rows: 3, columns: 1, repeating: 1), lambda: 0, sparsity: 1, instructionSet: .avx512Tiles)
+        guard tiles.instructionSet != .portable else { return }  // no AVX-512 here
+        for (components, expected) in [(1, ComplexNMFKernel.InstructionSet.avx512Tiles), (191, .avx512Tiles), (192, .avx512ComponentMajor), (400, .avx512ComponentMajor)] {
+            let basis = RealMatrix(rows: 5, columns: components, repeating: 1)
+            #expect(ComplexNMFKernel(basis: basis, lambda: 0, sparsity: 1).instructionSet == expected, "K = \(components)")
+            #expect(ComplexNMFKernel(basis: basis, lambda: 0, sparsity: 1, instructionSet: .avx512).instructionSet == expected, "K = \(components)")
+        }
+        let many = RealMatrix(rows: 5, columns: 300, repeating: 1), few = RealMatrix(rows: 5, columns: 3, repeating: 1)
+        #expect(ComplexNMFKernel(basis: many, lambda: 0, sparsity: 1, instructionSet: .avx512Tiles).instructionSet == .avx512Tiles)
+        #expect(ComplexNMFKernel(basis: few, lambda: 0, sparsity: 1, instructionSet: .avx512ComponentMajor).instructionSet == .avx512ComponentMajor)
+    }
+
+    /// With 200 components `ComplexNMF` runs the component-major loops, and they keep the
+    /// determinism the tile loops have: the same bits for 1 and 3 threads, for frames split into
+    /// blocks, and from the stopping-rule driver (whose sweeps alternate direction the same way).
+    @Test(arguments: [0.0, 0.3])
+    func componentMajorResultsDoNotDependOnThreadsBlocksOrDriver(jitter: Double) throws {
+        let (whole, h) = try Self.problem(components: 200)
+        let y = Self.lastFrames(whole, 6)
+        let u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 8)
+        var config = ComplexNMFConfiguration()
+        config.lambda = Self.lambda(y, sparsity: config.sparsity)  // (the default depends on the frames given)
+        config.phaseJitter = jitter
+        config.stopping = StoppingRule(maximumIterations: 9)
+        let one = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        config.threadCount = 3
+        Self.expectIdentical(try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0), one, "3 threads")
+        config.stopping = StoppingRule(maximumIterations: 9, costThreshold: 0)
+        let driven = try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
+        #expect(driven.iterations == 9)
+        Self.expectIdentical(driven, one, "stopping-rule driver")
+        config.stopping = StoppingRule(maximumIterations: 9)
+        for block in [0..<2, 2..<6] {
+            let part = ComplexMatrix(rows: y.rows, columns: block.count, values: Array(y.values[(2 * y.rows * block.lowerBound)..<(2 * y.rows * block.upperBound)]))
+            let u = RealMatrix(rows: h.columns, columns: block.count, values: Array(u0.values[(h.columns * block.lowerBound)..<(h.columns * block.upperBound)]))
+            let result = try ComplexNMF(configuration: config).decompose(spectrogram: part, basis: h, initialActivations: u, frameOffset: block.lowerBound)
+            #expect(result.activations.values[...] == one.activations.values[(h.columns * block.lowerBound)..<(h.columns * block.upperBound)])
+            #expect(result.reconstruction.values[...] == one.reconstruction.values[(2 * y.rows * block.lowerBound)..<(2 * y.rows * block.upperBound)])
+        }
+        let costs = [one.initialCost] + one.cost
+        for i in 1..<costs.count {
+            #expect(costs[i] <= costs[i - 1] * (1 + 1e-6), "objective rose from \(costs[i - 1]) to \(costs[i]) at iteration \(i)")
+        }
+    }
+
+    /// The kernel's own mixture-phase start (`.mixture`, written straight into the loop layout)
+    /// is the run from the mixture phases given in the caller's layout, bit for bit, in every
+    /// layout (zero bins included: Y = 0 has phase 1).
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.portable, .avx512Tiles, .avx512ComponentMajor])
+    func mixtureStartIsTheRunFromTheGivenMixturePhases(instructionSet: ComplexNMFKernel.InstructionSet) throws {
+        let (whole, h) = try Self.problem(components: 37)
+        var y = Self.lastFrames(whole, 4)
+        for f in 0..<9 { y.values[2 * f] = 0; y.values[2 * f + 1] = 0 }
+        let kernel = ComplexNMFKernel(basis: h, lambda: Self.lambda(y, sparsity: 1.2), sparsity: 1.2, instructionSet: instructionSet)
+        let (u0, given) = Self.startingPoint(y, components: h.columns, jitter: 0)
+        func run(_ start: ComplexNMFKernel.PhaseStart, _ initial: PhaseTensor) -> (RealMatrix, PhaseTensor, [Double]) {
+            var (u, phases) = (u0, initial)
+            let result = u.values.withUnsafeMutableBufferPointer { activations in
+                phases.values.withUnsafeMutableBufferPointer { p in
+                    kernel.runFrameMajor(spectrogram: y, activations: activations, phases: p, start: start, iterations: 7, threads: 1)
+                }
+            }
+            return (u, phases, result.cost)
+        }
+        let fromGiven = run(.given, given.expanded())
+        let fromMixture = run(.mixture, PhaseTensor(components: h.columns, bins: y.rows, frames: y.columns))
+        #expect(fromMixture.0 == fromGiven.0)
+        #expect(fromMixture.1 == fromGiven.1)
+        #expect(fromMixture.2 == fromGiven.2)
     }
 }

@@ -18,7 +18,7 @@ import Testing
         return try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
     }
 
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable],
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx512ComponentMajor],
           [(1.2, nil), (0.6, 1e-3), (1.9, 10.0), (1.0, 0.0)] as [(Double, Double?)])
     func shortcutAgreesWithTheGeneralSweepFromTheMixturePhase(instructionSet: ComplexNMFKernel.InstructionSet,
                                                                parameters: (Double, Double?)) throws {
