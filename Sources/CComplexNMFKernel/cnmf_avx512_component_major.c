@@ -109,7 +109,7 @@ AVX512 static inline void finish_bin(cnmf_workspace *ws, int f, tile_sums a, int
 }
 
 /// The sweep of cnmf_kernels (same formulas, see cnmf_avx512.c), bin by bin in the sweep's order;
-/// the update of each bin is interleaved with the sums of the next.
+/// the update of each bin is interleaved with the sums of the bin after next.
 AVX512 static double component_major_sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model, int reverse) {
     const int F = plan->bins, K = plan->components, Kp = (int)padded(K), vectors = Kp / L;
     const int first = reverse ? F - 1 : 0, step = reverse ? -1 : 1;
@@ -127,24 +127,28 @@ AVX512 static double component_major_sweep(const cnmf_plan *plan, cnmf_workspace
     float *blockNumerator = ws->block_sums, *blockDenominator = ws->block_sums + Kp;
     memset(ws->block_sums, 0, sizeof(float) * 2 * (size_t)Kp);
     for (int k = 0; k < Kp; k++) ws->numerator[k] = ws->denominator[k] = 0;
-    tile_sums next = F > 0 ? bin_sums(hmajor + (size_t)first * Kp, phases + (size_t)first * Kp * 2, u, vectors)
-                           : (tile_sums){ _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    // Two bins ahead: while bin n is updated, the sums of bin n + 2 are formed, and the
+    // horizontal sums of bin n + 1 (ready since the last step) are taken before the loop, so
+    // their latency overlaps bin n's update instead of stalling the step.
+    const tile_sums zero = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    if (F > 0) finish_bin(ws, first, bin_sums(hmajor + (size_t)first * Kp, phases + (size_t)first * Kp * 2, u, vectors), model, &s, &rr, &ri, &cost);
+    tile_sums next = F > 1 ? bin_sums(hmajor + (size_t)(first + step) * Kp, phases + (size_t)(first + step) * Kp * 2, u, vectors) : zero;
     for (int n = 0; n < F; n++) {
         const int f = first + step * n;
-        finish_bin(ws, f, next, model, &s, &rr, &ri, &cost);
         const __m512 total = _mm512_set1_ps(s);
         __m512 sv = total, rv = _mm512_set1_ps(rr), iv = _mm512_set1_ps(ri);
         const __m512 scale = normalise(&sv, &rv, &iv);
+        if (n + 1 < F) finish_bin(ws, f + step, next, model, &s, &rr, &ri, &cost);
         const float *h = hmajor + (size_t)f * Kp;
         float *p = phases + (size_t)f * Kp * 2;
-        if (n + 1 < F) {
-            const float *h1 = hmajor + (size_t)(f + step) * Kp, *p1 = phases + (size_t)(f + step) * Kp * 2;
-            next = (tile_sums){ _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+        if (n + 2 < F) {
+            const float *h2 = hmajor + (size_t)(f + 2 * step) * Kp, *p2 = phases + (size_t)(f + 2 * step) * Kp * 2;
+            next = zero;
             for (int v = 0; v < vectors; v++) {
+                next = add_component(next, h2 + (size_t)v * L, p2 + (size_t)v * 2 * L, _mm512_load_ps(u + (size_t)v * L));
                 update_component(p + (size_t)v * 2 * L, h + (size_t)v * L, blockNumerator + (size_t)v * L, sv, rv, iv, scale);
                 float *d = blockDenominator + (size_t)v * L;
                 _mm512_store_ps(d, _mm512_fmadd_ps(_mm512_load_ps(h + (size_t)v * L), total, _mm512_load_ps(d)));
-                next = add_component(next, h1 + (size_t)v * L, p1 + (size_t)v * 2 * L, _mm512_load_ps(u + (size_t)v * L));
             }
         } else {
             for (int v = 0; v < vectors; v++) {
