@@ -480,4 +480,37 @@ extension ComplexNMFKernelTests {
         #expect(fromMixture.1 == fromGiven.1)
         #expect(fromMixture.2 == fromGiven.2)
     }
+
+    /// The component-major loops on the inputs that break numerics: a spectrogram scaled by
+    /// 2^−70 and by 2^40 (the per-bin scaling must keep |z|² in range), silent frames and zero
+    /// bins, one bin, and 17 bins (a second run of 16 bins with one bin in it). They follow the
+    /// tile loops (which the double reference checks) to float rounding, stay finite, and keep
+    /// every phase on the unit circle.
+    @Test(arguments: [(0x1p-70, 257), (0x1p40, 257), (1.0, 1), (1.0, 17), (0.0, 257)] as [(Double, Int)])
+    func componentMajorLoopsFollowTheTileLoopsOnEdgeInputs(scale: Double, bins: Int) throws {
+        let (whole, full) = try Self.problem(components: 21)
+        var y = Self.lastFrames(whole, 3)
+        for i in 0..<y.values.count { y.values[i] = Float(Double(y.values[i]) * scale) }
+        y = ComplexMatrix(rows: bins, columns: y.columns, values: (0..<y.columns).flatMap { t in y.values[(2 * y.rows * t)..<(2 * y.rows * t + 2 * bins)] })
+        for f in 0..<(bins / 3) { for t in 0..<y.columns { y.values[2 * (f * 3 + bins * t)] = 0; y.values[2 * (f * 3 + bins * t) + 1] = 0 } }
+        let h = RealMatrix(rows: bins, columns: full.columns, values: (0..<full.columns).flatMap { k in full.values[(full.rows * k)..<(full.rows * k + bins)] })
+        var energy = 0.0
+        for x in y.values { energy += Double(x) * Double(x) }
+        let lambda = energy > 0 ? ComplexNMFConfiguration.defaultLambda(energy: energy, bins: bins, sparsity: 1.2) : 1
+        var u0 = ActivationInitializer.halfNormal(components: h.columns, frames: y.columns, seed: 3)
+        for i in 0..<u0.values.count { u0.values[i] = max(Float(Double(u0.values[i]) * max(scale, 1e-30)), NumericalGuards.activationFloor) }
+        var start = PhaseTensor(mixturePhasesOf: y, components: h.columns).expanded()
+        PhaseJitter.apply(to: &start, standardDeviation: 0.3, seed: 4, frameOffset: 0, stream: 0)
+        let tiles = Self.fast(y, h, start: (u0, start), lambda: lambda, sparsity: 1.2, iterations: 12, instructionSet: .avx512Tiles)
+        let major = Self.fast(y, h, start: (u0, start), lambda: lambda, sparsity: 1.2, iterations: 12, instructionSet: .avx512ComponentMajor)
+        #expect(major.cost.allSatisfy(\.isFinite) && major.activations.values.allSatisfy(\.isFinite))
+        #expect(Self.worstRelative(major.cost, tiles.cost) < 1e-5, "costs \(major.cost.last!) vs \(tiles.cost.last!)")
+        #expect(relativeError(major.activations.values.map(Double.init), tiles.activations.values.map(Double.init)) < 1e-4)
+        let phases = major.phases.expanded().values
+        var worst = 0.0
+        for i in stride(from: 0, to: phases.count, by: 2) {
+            worst = max(worst, abs((Double(phases[i]) * Double(phases[i]) + Double(phases[i + 1]) * Double(phases[i + 1])).squareRoot() - 1))
+        }
+        #expect(worst < 1e-6, "a phase is off the unit circle by \(worst)")
+    }
 }
