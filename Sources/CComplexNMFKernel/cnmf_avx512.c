@@ -1,7 +1,9 @@
-// AVX-512 (F, DQ, VL, BW) loops of the Complex NMF kernel: one 16-lane vector per (component,
+// AVX-512 (F, DQ, VL, BW) loops of the Complex NMF kernel below CNMF_COMPONENT_MAJOR_FROM
+// components (cnmf_avx512_component_major.c serves more): one 16-lane vector per (component,
 // tile of 16 bins), no shuffles inside the sweeps; 1/|z| from rsqrt14 refined by one Newton step
-// (relative error ≈ 1e-7, like a float division). Compiled for AVX-512 through function
-// attributes and chosen at run time, so the package needs no compiler flags.
+// (relative error ≈ 1e-7, like a float division). Also HᵀH, HᵀH·u and U^(p−1) for both layouts.
+// Compiled for AVX-512 through function attributes and chosen at run time, so the package needs
+// no compiler flags.
 #include "cnmf_avx512_common.h"
 
 #if defined(__x86_64__)
