@@ -6,8 +6,11 @@ public enum ComplexNMFKernelBenchmark {
     /// Which AVX-512 loops to time: the ones `ComplexNMF` takes for K, or either layout forced
     /// (portable wherever the CPU lacks AVX-512).
     public enum Loops: String, CaseIterable, Sendable {
+        /// Vectors over 16 bins below 192 components, over 16 components from 192 on.
         case automatic
+        /// Vectors over 16 bins (one component each), whatever K.
         case tiles
+        /// Vectors over 16 components (one bin each), whatever K.
         case componentMajor = "component-major"
 
         var instructionSet: ComplexNMFKernel.InstructionSet {
