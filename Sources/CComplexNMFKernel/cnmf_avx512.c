@@ -45,10 +45,8 @@ AVX512 static inline void transpose16(__m512 r[16]) {
 AVX512 static void tile_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, const float *phases) {
     const int F = plan->bins, K = plan->components, tiles = plan->tiles;
     const int fullTiles = F / L, fullGroups = K / 8;
-    if (tiles * L > F) {
-        memset(ws->ytile + (size_t)(tiles - 1) * 2 * L, 0, sizeof(float) * 2 * L);
-        memset(ws->ptile + (size_t)(tiles - 1) * K * 2 * L, 0, sizeof(float) * (size_t)K * 2 * L);
-    }
+    cnmf_spectrum_in(plan, ws, spectrum);
+    if (tiles * L > F) memset(ws->ptile + (size_t)(tiles - 1) * K * 2 * L, 0, sizeof(float) * (size_t)K * 2 * L);
     for (int tile = 0; tile < fullTiles; tile++) {
         float *p = ws->ptile + (size_t)tile * K * 2 * L;
         const float *q = phases + (size_t)2 * K * L * tile;
@@ -62,8 +60,6 @@ AVX512 static void tile_in(const cnmf_plan *plan, cnmf_workspace *ws, const floa
     // Remaining components of full tiles, and the last partial tile.
     for (int f = 0; f < F; f++) {
         const int tile = f / L, lane = f % L;
-        ws->ytile[(size_t)tile * 2 * L + lane] = spectrum[2 * f];
-        ws->ytile[(size_t)tile * 2 * L + L + lane] = spectrum[2 * f + 1];
         float *p = ws->ptile + (size_t)tile * K * 2 * L + lane;
         const float *q = phases + (size_t)2 * K * f;
         for (int k = tile < fullTiles ? 8 * fullGroups : 0; k < K; k++) {

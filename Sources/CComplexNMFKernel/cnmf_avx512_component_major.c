@@ -26,21 +26,12 @@ static inline __mmask16 second_half(int count) {
     return count >= 16 ? 0xffff : count > 8 ? (__mmask16)((1u << (2 * count - 16)) - 1) : 0;
 }
 
-AVX512 static void write_spectrum(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum) {
-    const int F = plan->bins;
-    memset(ws->ytile, 0, sizeof(float) * (size_t)plan->tiles * 2 * L);
-    for (int f = 0; f < F; f++) {
-        ws->ytile[(size_t)(f / L) * 2 * L + f % L] = spectrum[2 * f];
-        ws->ytile[(size_t)(f / L) * 2 * L + L + f % L] = spectrum[2 * f + 1];
-    }
-}
-
 /// The frame's interleaved phases [f][k][re, im] into the layout above (a de-interleave per 16).
 AVX512 static void component_major_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, const float *phases) {
     const int F = plan->bins, K = plan->components, vectors = (int)(padded(K) / L);
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    write_spectrum(plan, ws, spectrum);
+    cnmf_spectrum_in(plan, ws, spectrum);
     for (int f = 0; f < F; f++) {
         const float *q = phases + (size_t)2 * K * f;
         float *p = ws->ptile + (size_t)f * vectors * 2 * L;
@@ -57,7 +48,7 @@ AVX512 static void component_major_in(const cnmf_plan *plan, cnmf_workspace *ws,
 /// The mixture phase Y_f/|Y_f| in every real component of every bin.
 AVX512 static void component_major_mixture_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum) {
     const int F = plan->bins, K = plan->components, vectors = (int)(padded(K) / L);
-    write_spectrum(plan, ws, spectrum);
+    cnmf_spectrum_in(plan, ws, spectrum);
     for (int f = 0; f < F; f++) {
         float c, s;
         cnmf_mixture_phase(spectrum[2 * f], spectrum[2 * f + 1], &c, &s);
@@ -108,6 +99,14 @@ AVX512 static inline void finish_bin(cnmf_workspace *ws, int f, tile_sums a, int
     }
 }
 
+/// One component vector of a bin: the update of update_component (Σ H|z| into n), and H S into d
+/// (S unscaled: the bin's total) for (HᵀH U).
+AVX512 static inline void update_and_sum(float *p, const float *h, float *n, float *d, __m512 s, __m512 rr, __m512 ri, __m512 scale,
+                                         __m512 total) {
+    update_component(p, h, n, s, rr, ri, scale);
+    _mm512_store_ps(d, _mm512_fmadd_ps(_mm512_load_ps(h), total, _mm512_load_ps(d)));
+}
+
 /// The sweep of cnmf_kernels (same formulas, see cnmf_avx512.c), bin by bin in the sweep's order;
 /// the update of each bin is interleaved with the sums of the bin after next.
 AVX512 static double component_major_sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model, int reverse) {
@@ -146,15 +145,13 @@ AVX512 static double component_major_sweep(const cnmf_plan *plan, cnmf_workspace
             next = zero;
             for (int v = 0; v < vectors; v++) {
                 next = add_component(next, h2 + (size_t)v * L, p2 + (size_t)v * 2 * L, _mm512_load_ps(u + (size_t)v * L));
-                update_component(p + (size_t)v * 2 * L, h + (size_t)v * L, blockNumerator + (size_t)v * L, sv, rv, iv, scale);
-                float *d = blockDenominator + (size_t)v * L;
-                _mm512_store_ps(d, _mm512_fmadd_ps(_mm512_load_ps(h + (size_t)v * L), total, _mm512_load_ps(d)));
+                update_and_sum(p + (size_t)v * 2 * L, h + (size_t)v * L, blockNumerator + (size_t)v * L, blockDenominator + (size_t)v * L,
+                               sv, rv, iv, scale, total);
             }
         } else {
             for (int v = 0; v < vectors; v++) {
-                update_component(p + (size_t)v * 2 * L, h + (size_t)v * L, blockNumerator + (size_t)v * L, sv, rv, iv, scale);
-                float *d = blockDenominator + (size_t)v * L;
-                _mm512_store_ps(d, _mm512_fmadd_ps(_mm512_load_ps(h + (size_t)v * L), total, _mm512_load_ps(d)));
+                update_and_sum(p + (size_t)v * 2 * L, h + (size_t)v * L, blockNumerator + (size_t)v * L, blockDenominator + (size_t)v * L,
+                               sv, rv, iv, scale, total);
             }
         }
         if ((n & (L - 1)) == L - 1 || n + 1 == F) {

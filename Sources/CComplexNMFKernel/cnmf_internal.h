@@ -84,6 +84,9 @@ void cnmf_update_activations(const cnmf_plan *plan, cnmf_workspace *ws);
 /// The mixture phase Y/|Y| of one bin, in double (1 where |Y| = 0).
 void cnmf_mixture_phase(float re, float im, float *c, float *s);
 
+/// The frame's spectrum into ws->ytile ([tiles][Re 16 | Im 16], zero past the last bin), the
+/// layout every loop reads Y from.
+void cnmf_spectrum_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum);
 /// The tile layout of the mixture-phase start (mixture_in of the tile loops).
 void cnmf_tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum);
 

@@ -174,6 +174,15 @@ void cnmf_mixture_phases(int bins, int components, const float *spectrum, float 
     }
 }
 
+void cnmf_spectrum_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum) {
+    memset(ws->ytile, 0, sizeof(float) * (size_t)plan->tiles * 2 * CNMF_LANES);
+    for (int f = 0; f < plan->bins; f++) {
+        float *y = ws->ytile + (size_t)(f / CNMF_LANES) * 2 * CNMF_LANES + f % CNMF_LANES;
+        y[0] = spectrum[2 * f];
+        y[CNMF_LANES] = spectrum[2 * f + 1];
+    }
+}
+
 /// The tile layout of the mixture-phase start, straight from the spectrum.
 void cnmf_tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum) {
     const int F = plan->bins, K = plan->components;

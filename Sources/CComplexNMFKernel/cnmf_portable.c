@@ -22,15 +22,11 @@
 
 static void tile_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, const float *phases) {
     const int F = plan->bins, K = plan->components, tiles = plan->tiles;
-    // Padding lanes of the last tile: zero spectrum and phases (their basis rows are zero).
-    if (tiles * L > F) {
-        memset(ws->ytile + (size_t)(tiles - 1) * 2 * L, 0, sizeof(float) * 2 * L);
-        memset(ws->ptile + (size_t)(tiles - 1) * K * 2 * L, 0, sizeof(float) * (size_t)K * 2 * L);
-    }
+    // Padding lanes of the last tile: zero phases (their basis rows are zero).
+    cnmf_spectrum_in(plan, ws, spectrum);
+    if (tiles * L > F) memset(ws->ptile + (size_t)(tiles - 1) * K * 2 * L, 0, sizeof(float) * (size_t)K * 2 * L);
     for (int f = 0; f < F; f++) {
         const int tile = f / L, lane = f % L;
-        ws->ytile[(size_t)tile * 2 * L + lane] = spectrum[2 * f];
-        ws->ytile[(size_t)tile * 2 * L + L + lane] = spectrum[2 * f + 1];
         float *p = ws->ptile + (size_t)tile * K * 2 * L + lane;
         const float *q = phases + (size_t)2 * K * f;
         for (int k = 0; k < K; k++) {
