@@ -25,6 +25,8 @@ Sections
                tiles would give the same G·U product with split (hi + lo) operands
                (Benchmarks/amx_split_product.c, a probe: the kernel does not use AMX), and where our
                Euclidean time goes (a 1-iteration run: HᵀV, ‖v‖², set-up; then per iteration).
+               After each Euclidean comparison, the bound the roofline puts on its ratio: G·U and
+               HᵀV alone at the FMA peak of every thread, against scikit-learn's median.
   complex_nmf  The Complex NMF engine (`cnmf-bench`, in-process) on random data, K = 88, F = 1025,
                T = 400, 20 iterations: element updates per second (one element update = one
                (component, bin) pair of one frame in one iteration) on one core and on two threads,
@@ -502,21 +504,39 @@ def nmf_section(bench, repeats, workdir, cc):
     # scikit-learn's K × T temporaries no longer fit in cache and ours still run in blocks of 32
     # frames.
     rounds = {"euclid": EUCLIDEAN_ROUNDS, "kl": 1, "beta0.5": 1}
+    theirs = {}
     for divergence, beta in (("euclid", 2.0), ("kl", 1.0), ("beta0.5", 0.5)):
         for threads in (1, 2):
-            print(sklearn_comparison(bench, workdir, divergence, beta, threads, F, K, T, N,
-                                     rounds[divergence] if have_sklearn else 0, repeats, "")
-                  .replace("nmf: ", f"nmf: {divergence:8s} ", 1))
+            line, theirs[divergence, threads] = sklearn_comparison(bench, workdir, divergence, beta, threads, F, K, T, N,
+                                                                   rounds[divergence] if have_sklearn else 0, repeats, "")
+            print(line.replace("nmf: ", f"nmf: {divergence:8s} ", 1))
+    print_roofline_bound(peak, K, F, T, N, {threads: theirs["euclid", threads] for threads in (1, 2)})
     print(f"nmf: euclid again at T={SONG_FRAMES} (a 4-minute song at 44.1 kHz, hop 512), {SONG_ROUNDS} interleaved rounds, one timed fit each:")
+    song = {}
     for threads in (1, 2):
-        print(sklearn_comparison(bench, workdir, "euclid", 2.0, threads, F, K, SONG_FRAMES, N,
-                                 SONG_ROUNDS if have_sklearn else 0, 1, "-song")
-              .replace("nmf: ", f"nmf: euclid T={SONG_FRAMES} ", 1))
+        line, song[threads] = sklearn_comparison(bench, workdir, "euclid", 2.0, threads, F, K, SONG_FRAMES, N,
+                                                 SONG_ROUNDS if have_sklearn else 0, 1, "-song")
+        print(line.replace("nmf: ", f"nmf: euclid T={SONG_FRAMES} ", 1))
+    print_roofline_bound(peak, K, F, SONG_FRAMES, N, song)
+
+
+def print_roofline_bound(peak, K, F, T, N, sklearn_seconds):
+    """The most any FMA kernel could gain on scikit-learn's Euclidean fit: the iterations' G·U
+    (2·K²·T FLOP each) and HᵀV (2·K·F·T, once) at this core's peak FMA rate on every thread,
+    and nothing else, against scikit-learn's median times (`sklearn_seconds[threads]`)."""
+    if peak is None or any(sklearn_seconds.get(threads) is None for threads in (1, 2)):
+        return
+    floor = (2 * K * K * T * N + 2 * K * F * T) / (peak * 1e9)
+    bounds = ", ".join(f"{threads} thread{'s' if threads > 1 else ''}: ≥ {floor / threads * 1000:.1f} ms, "
+                       f"ratio ≤ {sklearn_seconds[threads] * threads / floor:.2f}x" for threads in (1, 2))
+    print(f"nmf: euclid T={T} bound: G·U and HᵀV alone at the FMA peak ({peak:.0f} GFLOP/s per core, nothing else counted), "
+          f"against sklearn's medians above: {bounds}")
 
 
 def sklearn_comparison(bench, workdir, divergence, beta, threads, F, K, T, N, rounds, repeats, suffix):
     """`rounds` interleaved rounds of `cnmf-bench nmf` and scikit-learn on the same data (one round
-    of ours alone when `rounds` is 0, i.e. without scikit-learn); returns the line to print."""
+    of ours alone when `rounds` is 0, i.e. without scikit-learn); returns the line to print and
+    scikit-learn's median seconds (None without it)."""
     directory = os.path.join(workdir, f"nmf-{divergence}{suffix}")
     os.makedirs(directory, exist_ok=True)
     ours_seconds, their_seconds, theirs = [], [], None
@@ -535,7 +555,7 @@ def sklearn_comparison(bench, workdir, divergence, beta, threads, F, K, T, N, ro
         spread = f" (range {min(ratios):.2f}–{max(ratios):.2f} over {len(ratios)} interleaved rounds)" if len(ratios) > 1 else ""
         line += (f", sklearn {statistics.median(their_seconds) * 1000:8.1f} ms ({theirs['dtype']})   ratio {statistics.median(ratios):6.2f}x{spread}"
                  f"   (max |U_ours − U_sklearn| / max U = {theirs['max_relative_difference']:.1e})")
-    return line
+    return line, (statistics.median(their_seconds) if theirs is not None else None)
 
 
 def main():
