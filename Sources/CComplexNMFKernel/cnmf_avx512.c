@@ -224,6 +224,52 @@ AVX512 void cnmf_avx512_gram_times(const cnmf_plan *plan, const double *in, doub
     }
 }
 
+/// out_j[a … a + 23] = Σ_b HᵀH[b, a …] in_j[b] for the `J` (≤ 6) vectors j: per entry the chain
+/// of gram_times (fused multiply-adds from zero, b in order), so the same bits; each 192-byte
+/// piece of a row of HᵀH feeds all J vectors.
+AVX512 static inline void gram_times_block(const cnmf_plan *plan, const double *in, size_t stride, double *out, int a, const int J) {
+    const int K = plan->components, gs = plan->gram_stride;
+    __mmask8 m[3];
+    for (int i = 0; i < 3; i++) {
+        const int rest = K - a - 8 * i;
+        m[i] = rest >= 8 ? 0xff : rest > 0 ? (__mmask8)((1u << rest) - 1) : 0;
+    }
+    __m512d acc[6][3];
+    for (int j = 0; j < J; j++) for (int i = 0; i < 3; i++) acc[j][i] = _mm512_setzero_pd();
+    for (int b = 0; b < K; b++) {
+        const double *g = plan->gram + (size_t)b * gs + a;  // HᵀH is symmetric
+        const __m512d g0 = _mm512_maskz_loadu_pd(m[0], g), g1 = _mm512_maskz_loadu_pd(m[1], g + 8), g2 = _mm512_maskz_loadu_pd(m[2], g + 16);
+        for (int j = 0; j < J; j++) {
+            const __m512d x = _mm512_set1_pd(in[(size_t)j * stride + b]);
+            acc[j][0] = _mm512_fmadd_pd(g0, x, acc[j][0]);
+            acc[j][1] = _mm512_fmadd_pd(g1, x, acc[j][1]);
+            acc[j][2] = _mm512_fmadd_pd(g2, x, acc[j][2]);
+        }
+    }
+    for (int j = 0; j < J; j++) {
+        for (int i = 0; i < 3; i++) _mm512_mask_storeu_pd(out + (size_t)j * stride + a + 8 * i, m[i], acc[j][i]);
+    }
+}
+
+AVX512 void cnmf_avx512_gram_times_frames(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out) {
+    const int K = plan->components;
+    for (int j0 = 0; j0 < count; j0 += 6) {
+        const int J = count - j0 < 6 ? count - j0 : 6;
+        const double *x = in + (size_t)j0 * stride;
+        double *y = out + (size_t)j0 * stride;
+        for (int a = 0; a < K; a += 24) {
+            switch (J) {
+            case 1: gram_times_block(plan, x, stride, y, a, 1); break;
+            case 2: gram_times_block(plan, x, stride, y, a, 2); break;
+            case 3: gram_times_block(plan, x, stride, y, a, 3); break;
+            case 4: gram_times_block(plan, x, stride, y, a, 4); break;
+            case 5: gram_times_block(plan, x, stride, y, a, 5); break;
+            default: gram_times_block(plan, x, stride, y, a, 6); break;
+            }
+        }
+    }
+}
+
 /// HᵀH in register blocks of 8 rows × 16 columns, the bins in chunks whose transposed basis
 /// (bins × K, double) stays in L2; every entry starts at zero and adds its products bin by bin in
 /// order (products of floats are exact in double, so the fused sums round exactly as the portable
@@ -326,6 +372,9 @@ AVX512 double cnmf_avx512_powers(const cnmf_plan *plan, cnmf_workspace *ws) {
     return _mm512_reduce_add_pd(penalty);
 }
 
-const cnmf_kernels cnmf_avx512_kernels = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, cnmf_avx512_gram, cnmf_avx512_gram_times, cnmf_avx512_gram_times, cnmf_avx512_powers };
+const cnmf_kernels cnmf_avx512_kernels = {
+    tile_in, cnmf_tile_in_mixture, tile_out, sweep, cnmf_avx512_gram, cnmf_avx512_gram_times, cnmf_avx512_gram_times_frames,
+    cnmf_avx512_gram_times, cnmf_avx512_powers
+};
 
 #endif

@@ -59,6 +59,7 @@ AVX512 static inline void update_component(float *p, const float *h, float *n, _
 /// (powers): the same for both layouts.
 int cnmf_avx512_gram(const float *basis, int bins, int components, int stride, double *gram);
 void cnmf_avx512_gram_times(const cnmf_plan *plan, const double *in, double *out);
+void cnmf_avx512_gram_times_frames(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out);
 double cnmf_avx512_powers(const cnmf_plan *plan, cnmf_workspace *ws);
 
 #endif

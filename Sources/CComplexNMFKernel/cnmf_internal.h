@@ -16,6 +16,9 @@
 #include "CComplexNMFKernel.h"
 
 #define CNMF_LANES 16
+/// Frames the shared-phase shortcut iterates side by side (one pass over HᵀH per iteration for
+/// all of them); see cnmf_shared_phase_run_frames.
+#define CNMF_SHARED_FRAMES 8
 
 /// The per-instruction-set loops. Each is a fixed function of its inputs (no dependence on threads).
 typedef struct {
@@ -41,6 +44,9 @@ typedef struct {
     int (*gram)(const float *basis, int bins, int components, int stride, double *gram);
     /// out = HᵀH · in (double, K), each entry summed over the components in order.
     void (*gram_times)(const cnmf_plan *plan, const double *in, double *out);
+    /// gram_times of `count` vectors at once, vector j at in + j·stride (out likewise), bit for
+    /// bit what `count` calls of gram_times give; HᵀH is read once for several vectors.
+    void (*gram_times_frames)(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out);
     /// out = HᵀH · in for the general sweep's activation update: gram_times in the tile loops, a
     /// no-op in the component-major loops, whose sweep has already summed it from S.
     void (*denominator)(const cnmf_plan *plan, const double *in, double *out);
@@ -75,6 +81,9 @@ struct cnmf_workspace {
     double *denominator;         // [K] (HᵀH U)_k
     double *power;               // [K] U_k^(p−1)
     double *lanes;               // [K][16] lane-wise partial sums of the shared-phase shortcut
+    float *shared_u;             // [CNMF_SHARED_FRAMES][K rounded up to 16] the shortcut's frames side by side:
+    double *shared;              // [4][CNMF_SHARED_FRAMES][K rounded up to 16] activation, power,
+                                 // denominator, numerator of each (see cnmf_shared_phase.c)
     void *allocation;
 };
 

@@ -115,6 +115,8 @@ cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     carve(&c, sizeof(float) * Kp);
     for (int i = 0; i < 4; i++) carve(&c, sizeof(double) * Kp);
     carve(&c, sizeof(double) * K * CNMF_LANES);
+    carve(&c, sizeof(float) * CNMF_SHARED_FRAMES * Kp);
+    carve(&c, sizeof(double) * 4 * CNMF_SHARED_FRAMES * Kp);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
     memset(memory, 0, c.used);
@@ -133,6 +135,8 @@ cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     ws->denominator = carve(&c, sizeof(double) * Kp);
     ws->power = carve(&c, sizeof(double) * Kp);
     ws->lanes = carve(&c, sizeof(double) * K * CNMF_LANES);
+    ws->shared_u = carve(&c, sizeof(float) * CNMF_SHARED_FRAMES * Kp);
+    ws->shared = carve(&c, sizeof(double) * 4 * CNMF_SHARED_FRAMES * Kp);
     return ws;
 }
 

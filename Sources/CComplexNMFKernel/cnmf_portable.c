@@ -169,6 +169,10 @@ static void gram_times(const cnmf_plan *plan, const double *in, double *out) {
     }
 }
 
+static void gram_times_frames(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out) {
+    for (int j = 0; j < count; j++) gram_times(plan, in + (size_t)j * stride, out + (size_t)j * stride);
+}
+
 /// power[k] = U_k^(p−1) (libm pow); returns Σ_k U_k^p (0 when λ = 0).
 static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
     const int K = plan->components;
@@ -183,4 +187,4 @@ static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
     return penalty;
 }
 
-const cnmf_kernels cnmf_portable_kernels = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, gram, gram_times, gram_times, powers };
+const cnmf_kernels cnmf_portable_kernels = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, gram, gram_times, gram_times_frames, gram_times, powers };

@@ -90,6 +90,13 @@ double cnmf_shared_phase_statistics(const cnmf_plan *plan, cnmf_workspace *works
 /// Time ≈ (iterations + 1) · K²; no allocation.
 void cnmf_shared_phase_run(const cnmf_plan *plan, cnmf_workspace *workspace, const double *numerator, double energy,
                            float *activations, int iterations, double *costs);
+/// cnmf_shared_phase_run of `count` frames, bit for bit (frame j: `numerators + j·K`,
+/// `energies[j]`, `activations + j·K`, its `iterations + 1` costs at `costs + j·cost_stride`),
+/// up to 8 frames side by side so that HᵀH is read once per iteration for all of them.
+void cnmf_shared_phase_run_frames(const cnmf_plan *plan, cnmf_workspace *workspace, int count, const double *numerators,
+                                  const double *energies, float *activations, int iterations, double *costs, size_t cost_stride);
+/// Frames cnmf_shared_phase_run_frames runs side by side (a good number of frames per call is a multiple of it).
+int cnmf_shared_phase_frames(void);
 /// The end of a run: activations at the floor set to 0; `model` (2·bins floats, or NULL)
 /// receives F = S · Y/|Y| from exactly those activations; `phases` (2·bins floats, or NULL)
 /// receives the mixture phase of each bin, the phase of every component (what

@@ -10,7 +10,8 @@ import CComplexNMFKernel
 ///     cost = ‖Y‖² − 2 Uᵀ N + Uᵀ HᵀH U + 2λ Σ U^p
 ///
 /// Work: K·F per frame once, then K² per iteration (against ≈ K·F element updates per iteration
-/// for the general sweep, ≈ 60× less for K = 88, F = 1025). Same results as the general kernel
+/// for the general sweep, ≈ 60× less for K = 88, F = 1025), with `sharedPhaseFrames` frames side
+/// by side so that HᵀH is read once per iteration for all of them. Same results as the general kernel
 /// from the mixture start up to float rounding (pinned down by the tests), bit-identical for any
 /// thread count and frame split, since every frame is computed on its own.
 extension ComplexNMFKernel {
@@ -19,13 +20,26 @@ extension ComplexNMFKernel {
     /// component (`PhaseTensor`'s shared layout). Returns what `runFrameMajor` returns.
     func runSharedPhaseFrameMajor(spectrogram: ComplexMatrix, activations: UnsafeMutableBufferPointer<Float>,
                                   phases: UnsafeMutableBufferPointer<Float>, iterations: Int, threads: Int) -> Run {
-        return eachFrameOnce(spectrogram: spectrogram, iterations: iterations, threads: threads) { workspace, t, spectrum, costs, model in
-            let u = activations.baseAddress.map { $0 + components * t }
-            let energy = cnmf_shared_phase_statistics(plan, workspace.pointer, spectrum, workspace.statistics.baseAddress)
-            cnmf_shared_phase_run(plan, workspace.pointer, workspace.statistics.baseAddress, energy, u, Int32(iterations), costs)
-            cnmf_shared_phase_finish(plan, spectrum, u, model, phases.baseAddress.map { $0 + 2 * bins * t })
+        let frames = Self.sharedPhaseFrames
+        return eachFrameRange(spectrogram: spectrogram, iterations: iterations, threads: threads, framesPerRange: frames) { workspace, range, spectrum, costs, model in
+            let first = range.lowerBound, count = range.count
+            let numerators = workspace.statistics.baseAddress!, energies = numerators + frames * components
+            for j in 0..<count {
+                energies[j] = cnmf_shared_phase_statistics(plan, workspace.pointer, spectrum.map { $0 + 2 * bins * j }, numerators + components * j)
+            }
+            cnmf_shared_phase_run_frames(plan, workspace.pointer, Int32(count), numerators, energies,
+                                         activations.baseAddress.map { $0 + components * first }, Int32(iterations), costs, iterations + 1)
+            for j in 0..<count {
+                let t = first + j
+                cnmf_shared_phase_finish(plan, spectrum.map { $0 + 2 * bins * j }, activations.baseAddress.map { $0 + components * t },
+                                         model.map { $0 + 2 * bins * j }, phases.baseAddress.map { $0 + 2 * bins * t })
+            }
         }
     }
+
+    /// Frames the shortcut runs side by side (`cnmf_shared_phase_run_frames`), so that HᵀH is
+    /// read once per iteration for all of them.
+    static let sharedPhaseFrames = Int(cnmf_shared_phase_frames())
 
     /// Global iteration order (every frame once per iteration, so that `shouldContinue(costs)`
     /// sees the summed cost); the per-frame statistics, `(K + 1) · T` doubles, are kept between
@@ -57,13 +71,20 @@ extension ComplexNMFKernel {
                 }
             }
         }
-        /// One call per frame with `iterations` (0 or 1); returns the summed cost of the last iterate.
+        /// One call per run of frames with `iterations` (0 or 1); returns the summed cost of the last iterate.
         func pass(iterations: Int) -> Double {
             numerators.withUnsafeBufferPointer { n in
-                frameCosts.withUnsafeMutableBufferPointer { costs in
-                    forEachFrame { worker, t in
-                        cnmf_shared_phase_run(plan, workspaces[worker].pointer, n.baseAddress.map { $0 + components * t }, energies[t],
-                                              activations.baseAddress.map { $0 + components * t }, Int32(iterations), costs.baseAddress! + 2 * t)
+                energies.withUnsafeBufferPointer { e in
+                    frameCosts.withUnsafeMutableBufferPointer { costs in
+                        let queue = FrameQueue(frames: frames)
+                        runWorkers(threads) { worker in
+                            while let range = queue.next(upTo: Self.sharedPhaseFrames) {
+                                let t = range.lowerBound
+                                cnmf_shared_phase_run_frames(plan, workspaces[worker].pointer, Int32(range.count), n.baseAddress.map { $0 + components * t },
+                                                             e.baseAddress.map { $0 + t }, activations.baseAddress.map { $0 + components * t },
+                                                             Int32(iterations), costs.baseAddress! + 2 * t, 2)
+                            }
+                        }
                     }
                 }
             }

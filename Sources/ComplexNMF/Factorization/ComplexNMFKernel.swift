@@ -106,12 +106,13 @@ final class ComplexNMFKernel: @unchecked Sendable {
     /// One worker's scratch (≈ 8·K·F bytes).
     final class Workspace {
         let pointer: OpaquePointer
-        /// K doubles: a frame's `Hᵀ|Y|` in the shared-phase shortcut.
+        /// `sharedPhaseFrames` × K doubles: the `Hᵀ|Y|` of a run of frames in the shared-phase
+        /// shortcut, then their `‖Y‖²`.
         let statistics: UnsafeMutableBufferPointer<Double>
         fileprivate init(plan: OpaquePointer, components: Int) {
             guard let pointer = cnmf_workspace_create(plan) else { fatalError("ComplexNMFKernel: out of memory for a workspace") }
             self.pointer = pointer
-            statistics = .allocate(capacity: max(1, components))
+            statistics = .allocate(capacity: ComplexNMFKernel.sharedPhaseFrames * (max(1, components) + 1))
             statistics.initialize(repeating: 0)
         }
         deinit {
@@ -193,6 +194,17 @@ extension ComplexNMFKernel {
     /// then the per-frame costs are summed over frames in frame order.
     func eachFrameOnce(spectrogram: ComplexMatrix, iterations: Int, threads: Int,
                        _ body: (Workspace, Int, UnsafePointer<Float>?, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Float>?) -> Void) -> Run {
+        eachFrameRange(spectrogram: spectrogram, iterations: iterations, threads: threads, framesPerRange: 1) { workspace, range, spectrum, costs, model in
+            body(workspace, range.lowerBound, spectrum, costs, model)
+        }
+    }
+
+    /// `eachFrameOnce` with runs of up to `framesPerRange` consecutive frames per call:
+    /// `body(workspace, frames, spectrum of the first, costs of the first (then every
+    /// iterations + 1 doubles), model of the first)`; each frame's spectrum and model are 2F
+    /// floats after the previous one's.
+    func eachFrameRange(spectrogram: ComplexMatrix, iterations: Int, threads: Int, framesPerRange: Int,
+                        _ body: (Workspace, Range<Int>, UnsafePointer<Float>?, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Float>?) -> Void) -> Run {
         let frames = spectrogram.columns, stride = iterations + 1
         var frameCosts = [Double](repeating: 0, count: stride * frames)
         var reconstruction = ComplexMatrix(rows: bins, columns: frames)
@@ -202,8 +214,9 @@ extension ComplexNMFKernel {
                 reconstruction.values.withUnsafeMutableBufferPointer { model in
                     runWorkers(threads) { _ in
                         let workspace = makeWorkspace()
-                        while let t = queue.next() {
-                            body(workspace, t, y.baseAddress.map { UnsafePointer($0 + 2 * bins * t) }, costs.baseAddress! + stride * t,
+                        while let range = queue.next(upTo: framesPerRange) {
+                            let t = range.lowerBound
+                            body(workspace, range, y.baseAddress.map { UnsafePointer($0 + 2 * bins * t) }, costs.baseAddress! + stride * t,
                                  model.baseAddress.map { $0 + 2 * bins * t })
                         }
                     }
@@ -286,11 +299,15 @@ final class FrameQueue: @unchecked Sendable {
 
     init(frames: Int) { self.frames = frames }
 
-    func next() -> Int? {
+    func next() -> Int? { next(upTo: 1)?.lowerBound }
+
+    /// The next run of at most `count` (≥ 1) consecutive frames.
+    func next(upTo count: Int) -> Range<Int>? {
         lock.lock()
         defer { lock.unlock() }
         guard nextFrame < frames else { return nil }
-        nextFrame += 1
-        return nextFrame - 1
+        let first = nextFrame
+        nextFrame = min(frames, first + count)
+        return first..<nextFrame
     }
 }

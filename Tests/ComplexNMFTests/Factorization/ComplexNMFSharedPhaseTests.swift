@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CComplexNMFKernel
 @testable import ComplexNMF
 
 /// The mixture-phase start's exact shortcut (`ComplexNMFKernel+SharedPhase`, taken by
@@ -97,6 +98,63 @@ import Testing
             #expect((0..<y.columns).allSatisfy { result.activations[3, $0] == 0 }, "a zero template has zero activations")
             #expect(result.phases[3, 40, 1] == (1, 0), "phase 0 where |Y| = 0")
         }
+    }
+
+    /// Frames side by side (`cnmf_shared_phase_run_frames`: up to 8 frames per pass over HᵀH,
+    /// their products in groups of up to 6 vectors and 24 components) give the bits of one frame
+    /// at a time (`cnmf_shared_phase_run`, one HᵀH·U per frame), for any number of frames per
+    /// call and any K (partial groups of frames and of components), on every instruction set.
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.portable, .avx512Tiles, .avx512ComponentMajor], [1, 5, 20, 27, 50])
+    func framesSideBySideGiveTheBitsOfOneFrameAtATime(instructionSet: ComplexNMFKernel.InstructionSet, components: Int) throws {
+        let (y, h) = try Problem.problem(frames: 40, components: components)
+        let frames = y.columns, bins = y.rows, iterations = 30
+        let kernel = ComplexNMFKernel(basis: h, lambda: Problem.lambda(y, sparsity: 1.2), sparsity: 1.2, instructionSet: instructionSet)
+        let workspace = kernel.makeWorkspace()
+        let start = Problem.startingPoint(y, components: components, jitter: 0).0.values
+        var numerators = [Double](repeating: 0, count: components * frames), energies = [Double](repeating: 0, count: frames)
+        y.values.withUnsafeBufferPointer { spectrum in
+            for t in 0..<frames {
+                numerators.withUnsafeMutableBufferPointer { n in
+                    energies[t] = cnmf_shared_phase_statistics(kernel.plan, workspace.pointer, spectrum.baseAddress! + 2 * bins * t,
+                                                               n.baseAddress! + components * t)
+                }
+            }
+        }
+        // One frame at a time.
+        var single = start, singleCosts = [Double](repeating: 0, count: (iterations + 1) * frames)
+        for t in 0..<frames {
+            single.withUnsafeMutableBufferPointer { u in
+                singleCosts.withUnsafeMutableBufferPointer { c in
+                    numerators.withUnsafeBufferPointer { n in
+                        cnmf_shared_phase_run(kernel.plan, workspace.pointer, n.baseAddress! + components * t, energies[t],
+                                              u.baseAddress! + components * t, Int32(iterations), c.baseAddress! + (iterations + 1) * t)
+                    }
+                }
+            }
+        }
+        // Side by side, all frames in one call and in calls of 3 (groups that start elsewhere).
+        for perCall in [frames, 3] {
+            var grouped = start, groupedCosts = [Double](repeating: 0, count: (iterations + 1) * frames)
+            for first in stride(from: 0, to: frames, by: perCall) {
+                let count = min(perCall, frames - first)
+                grouped.withUnsafeMutableBufferPointer { u in
+                    groupedCosts.withUnsafeMutableBufferPointer { c in
+                        numerators.withUnsafeBufferPointer { n in
+                            energies.withUnsafeBufferPointer { e in
+                                cnmf_shared_phase_run_frames(kernel.plan, workspace.pointer, Int32(count), n.baseAddress! + components * first,
+                                                             e.baseAddress! + first, u.baseAddress! + components * first, Int32(iterations),
+                                                             c.baseAddress! + (iterations + 1) * first, iterations + 1)
+                            }
+                        }
+                    }
+                }
+            }
+            let activations = zip(grouped, single).filter { $0.bitPattern != $1.bitPattern }.count
+            let costs = zip(groupedCosts, singleCosts).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(activations == 0, "\(activations) of \(single.count) activations differ, \(perCall) frames per call")
+            #expect(costs == 0, "\(costs) of \(singleCosts.count) costs differ, \(perCall) frames per call")
+        }
+        #expect(singleCosts.allSatisfy(\.isFinite) && singleCosts.contains { $0 > 0 }, "the fixture's chord frames have a positive cost")
     }
 
     /// Phases given explicitly (even if they equal the mixture phase) and any jitter take the
