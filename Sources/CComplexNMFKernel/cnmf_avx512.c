@@ -374,7 +374,7 @@ AVX512 double cnmf_avx512_powers(const cnmf_plan *plan, cnmf_workspace *ws) {
 
 const cnmf_kernels cnmf_avx512_kernels = {
     tile_in, cnmf_tile_in_mixture, tile_out, sweep, cnmf_avx512_gram, cnmf_avx512_gram_times, cnmf_avx512_gram_times_frames,
-    cnmf_avx512_gram_times, cnmf_avx512_powers
+    cnmf_avx512_gram_times, cnmf_avx512_powers, cnmf_avx512_update_activations, cnmf_avx512_shared_statistics, cnmf_avx512_shared_finish
 };
 
 #endif

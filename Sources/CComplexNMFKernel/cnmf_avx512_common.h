@@ -61,6 +61,11 @@ int cnmf_avx512_gram(const float *basis, int bins, int components, int stride, d
 void cnmf_avx512_gram_times(const cnmf_plan *plan, const double *in, double *out);
 void cnmf_avx512_gram_times_frames(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out);
 double cnmf_avx512_powers(const cnmf_plan *plan, cnmf_workspace *ws);
+/// The activation update and the shared-phase shortcut's per-frame passes
+/// (cnmf_avx512_shared_phase.c), the same bits as the portable code.
+void cnmf_avx512_update_activations(const cnmf_plan *plan, cnmf_workspace *ws);
+double cnmf_avx512_shared_statistics(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, double *numerator);
+void cnmf_avx512_shared_finish(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases);
 
 #endif
 #endif

@@ -175,7 +175,8 @@ static void summed_in_the_sweep(const cnmf_plan *plan, const double *in, double 
 
 const cnmf_kernels cnmf_avx512_component_major_kernels = {
     component_major_in, component_major_mixture_in, component_major_out, component_major_sweep,
-    cnmf_avx512_gram, cnmf_avx512_gram_times, cnmf_avx512_gram_times_frames, summed_in_the_sweep, cnmf_avx512_powers
+    cnmf_avx512_gram, cnmf_avx512_gram_times, cnmf_avx512_gram_times_frames, summed_in_the_sweep, cnmf_avx512_powers,
+    cnmf_avx512_update_activations, cnmf_avx512_shared_statistics, cnmf_avx512_shared_finish
 };
 
 #endif

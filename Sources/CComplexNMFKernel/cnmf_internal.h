@@ -53,6 +53,12 @@ typedef struct {
     /// From ws->u: ws->activation = U (double), ws->power = U^(p−1) (0 when λ = 0); returns the
     /// penalty Σ_k U_k^p.
     double (*powers)(const cnmf_plan *plan, cnmf_workspace *ws);
+    /// cnmf_update_activations (the portable definition), the same bits.
+    void (*update)(const cnmf_plan *plan, cnmf_workspace *ws);
+    /// cnmf_shared_phase_statistics and cnmf_shared_phase_finish (cnmf_shared_phase.c has the
+    /// portable definitions), the same bits.
+    double (*shared_statistics)(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, double *numerator);
+    void (*shared_finish)(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases);
 } cnmf_kernels;
 
 struct cnmf_plan {
@@ -81,6 +87,7 @@ struct cnmf_workspace {
     double *denominator;         // [K] (HᵀH U)_k
     double *power;               // [K] U_k^(p−1)
     double *lanes;               // [K][16] lane-wise partial sums of the shared-phase shortcut
+    double *bins;                // [tiles][16] per-bin scratch: |Y| in the shortcut's statistics
     float *shared_u;             // [CNMF_SHARED_FRAMES][K rounded up to 16] the shortcut's frames side by side:
     double *shared;              // [4][CNMF_SHARED_FRAMES][K rounded up to 16] activation, power,
                                  // denominator, numerator of each (see cnmf_shared_phase.c)
@@ -90,6 +97,10 @@ struct cnmf_workspace {
 /// U_k ← max(floor, U_k · numerator_k / (denominator_k + λ p U_k^(p−1))) into ws->u (floor where
 /// the denominator is 0), from ws->activation, ws->power, ws->numerator and ws->denominator = HᵀH U.
 void cnmf_update_activations(const cnmf_plan *plan, cnmf_workspace *ws);
+/// The portable shared-phase statistics and finish (what cnmf_shared_phase_statistics and
+/// cnmf_shared_phase_finish compute; cnmf_shared_phase.c).
+double cnmf_portable_shared_statistics(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, double *numerator);
+void cnmf_portable_shared_finish(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases);
 /// The mixture phase Y/|Y| of one bin, in double (1 where |Y| = 0).
 void cnmf_mixture_phase(float re, float im, float *c, float *s);
 

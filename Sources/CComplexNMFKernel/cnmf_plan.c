@@ -117,6 +117,7 @@ cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     carve(&c, sizeof(double) * K * CNMF_LANES);
     carve(&c, sizeof(float) * CNMF_SHARED_FRAMES * Kp);
     carve(&c, sizeof(double) * 4 * CNMF_SHARED_FRAMES * Kp);
+    carve(&c, sizeof(double) * tiles * CNMF_LANES);
     void *memory = NULL;
     if (posix_memalign(&memory, 64, c.used) != 0) return NULL;
     memset(memory, 0, c.used);
@@ -137,6 +138,7 @@ cnmf_workspace *cnmf_workspace_create(const cnmf_plan *plan) {
     ws->lanes = carve(&c, sizeof(double) * K * CNMF_LANES);
     ws->shared_u = carve(&c, sizeof(float) * CNMF_SHARED_FRAMES * Kp);
     ws->shared = carve(&c, sizeof(double) * 4 * CNMF_SHARED_FRAMES * Kp);
+    ws->bins = carve(&c, sizeof(double) * tiles * CNMF_LANES);
     return ws;
 }
 
@@ -155,6 +157,24 @@ void cnmf_update_activations(const cnmf_plan *plan, cnmf_workspace *ws) {
         const float value = (float)updated;
         ws->u[k] = value > plan->floor ? value : plan->floor;
     }
+}
+
+void cnmf_update_activations_of(const cnmf_plan *plan, cnmf_workspace *ws, const double *activation, const double *power,
+                                const double *numerator, const double *denominator, float *u) {
+    const size_t K = (size_t)plan->components;
+#if defined(__x86_64__)
+    const unsigned int mxcsr = _mm_getcsr();
+    _mm_setcsr(mxcsr | 0x8040);  // FTZ | DAZ, as in cnmf_frame_run
+#endif
+    memcpy(ws->activation, activation, sizeof(double) * K);
+    memcpy(ws->power, power, sizeof(double) * K);
+    memcpy(ws->numerator, numerator, sizeof(double) * K);
+    memcpy(ws->denominator, denominator, sizeof(double) * K);
+    plan->kernels->update(plan, ws);
+    memcpy(u, ws->u, sizeof(float) * K);
+#if defined(__x86_64__)
+    _mm_setcsr(mxcsr);
+#endif
 }
 
 // The mixture phase is computed exactly as the Swift PhaseTensor(mixturePhasesOf:) does: in
@@ -244,7 +264,7 @@ void cnmf_frame_run(const cnmf_plan *plan, cnmf_workspace *ws,
         costs[i] = residual + 2 * plan->lambda * penalty;
         if (update) {
             kernels->denominator(plan, ws->activation, ws->denominator);
-            cnmf_update_activations(plan, ws);
+            kernels->update(plan, ws);
         }
     }
     if (model) {

@@ -187,4 +187,5 @@ static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
     return penalty;
 }
 
-const cnmf_kernels cnmf_portable_kernels = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, gram, gram_times, gram_times_frames, gram_times, powers };
+const cnmf_kernels cnmf_portable_kernels = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, gram, gram_times, gram_times_frames, gram_times, powers,
+    cnmf_update_activations, cnmf_portable_shared_statistics, cnmf_portable_shared_finish };

@@ -27,7 +27,7 @@
 
 #define L CNMF_LANES
 
-double cnmf_shared_phase_statistics(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, double *numerator) {
+double cnmf_portable_shared_statistics(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, double *numerator) {
     const int F = plan->bins, K = plan->components;
     double *lanes = ws->lanes;  // [K][16] lane-wise partial sums, so the inner loop vectorises
     memset(lanes, 0, sizeof(double) * (size_t)K * L);
@@ -83,7 +83,7 @@ void cnmf_shared_phase_run(const cnmf_plan *plan, cnmf_workspace *ws, const doub
         const double penalty = kernels->powers(plan, ws);
         kernels->gram_times(plan, ws->activation, ws->denominator);
         costs[i] = objective(plan, ws, energy, penalty);
-        if (i < iterations) cnmf_update_activations(plan, ws);
+        if (i < iterations) kernels->update(plan, ws);
     }
     for (int k = 0; k < K; k++) activations[k] = ws->u[k];
 #if defined(__x86_64__)
@@ -103,6 +103,26 @@ static void point_at_slot(cnmf_workspace *ws, size_t Kp, int j) {
     ws->power = ws->shared + plane + slot;
     ws->denominator = ws->shared + 2 * plane + slot;
     ws->numerator = ws->shared + 3 * plane + slot;
+}
+
+/// `objective` of the n side-by-side frames, cost j into costs[j · stride]: the frames' sums in
+/// one loop over the components, so that their chains of additions overlap (each its own order).
+static void objectives(const cnmf_plan *plan, const cnmf_workspace *ws, int n, size_t Kp, const double *energies, const double *penalty,
+                       double *costs, size_t stride) {
+    const size_t plane = (size_t)CNMF_SHARED_FRAMES * Kp;
+    const double *activation = ws->shared, *denominator = ws->shared + 2 * plane, *numerator = ws->shared + 3 * plane;
+    double linear[CNMF_SHARED_FRAMES] = {0}, quadratic[CNMF_SHARED_FRAMES] = {0};
+    for (int k = 0; k < plan->components; k++) {
+        for (int j = 0; j < n; j++) {
+            const size_t at = (size_t)j * Kp + (size_t)k;
+            linear[j] += activation[at] * numerator[at];
+            quadratic[j] += activation[at] * denominator[at];
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        const double residual = energies[j] - 2 * linear[j] + quadratic[j];
+        costs[(size_t)j * stride] = (residual < 0 ? 0 : residual) + 2 * plan->lambda * penalty[j];  // NaN stays NaN
+    }
 }
 
 void cnmf_shared_phase_run_frames(const cnmf_plan *plan, cnmf_workspace *ws, int count, const double *numerators, const double *energies,
@@ -132,10 +152,12 @@ void cnmf_shared_phase_run_frames(const cnmf_plan *plan, cnmf_workspace *ws, int
             }
             // (HᵀH U)_k of every frame in one pass over HᵀH: the same sums as gram_times.
             kernels->gram_times_frames(plan, n, ws->shared, Kp, ws->shared + 2 * plane);
-            for (int j = 0; j < n; j++) {
-                point_at_slot(ws, Kp, j);
-                costs[(size_t)(first + j) * cost_stride + (size_t)i] = objective(plan, ws, energies[first + j], penalty[j]);
-                if (i < iterations) cnmf_update_activations(plan, ws);
+            objectives(plan, ws, n, Kp, energies + first, penalty, costs + (size_t)first * cost_stride + (size_t)i, cost_stride);
+            if (i < iterations) {
+                for (int j = 0; j < n; j++) {
+                    point_at_slot(ws, Kp, j);
+                    kernels->update(plan, ws);
+                }
             }
         }
         for (int j = 0; j < n; j++) {
@@ -148,7 +170,7 @@ void cnmf_shared_phase_run_frames(const cnmf_plan *plan, cnmf_workspace *ws, int
 #endif
 }
 
-void cnmf_shared_phase_finish(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases) {
+void cnmf_portable_shared_finish(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases) {
     const int F = plan->bins, K = plan->components;
     for (int k = 0; k < K; k++) {
         if (activations[k] <= plan->floor) activations[k] = 0;
@@ -172,4 +194,12 @@ void cnmf_shared_phase_finish(const cnmf_plan *plan, const float *spectrum, floa
         }
     }
     if (phases) cnmf_mixture_phases(F, 1, spectrum, phases);
+}
+
+double cnmf_shared_phase_statistics(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, double *numerator) {
+    return plan->kernels->shared_statistics(plan, ws, spectrum, numerator);
+}
+
+void cnmf_shared_phase_finish(const cnmf_plan *plan, const float *spectrum, float *activations, float *model, float *phases) {
+    plan->kernels->shared_finish(plan, spectrum, activations, model, phases);
 }

@@ -95,6 +95,12 @@ void cnmf_shared_phase_run(const cnmf_plan *plan, cnmf_workspace *workspace, con
 /// up to 8 frames side by side so that HᵀH is read once per iteration for all of them.
 void cnmf_shared_phase_run_frames(const cnmf_plan *plan, cnmf_workspace *workspace, int count, const double *numerators,
                                   const double *energies, float *activations, int iterations, double *costs, size_t cost_stride);
+/// The activation update every iteration ends with, on its own (for tests): `u` (K floats)
+/// receives max(floor, activation · numerator / (denominator + λ p · power)), 0 before the floor
+/// where that denominator is not positive, from K doubles each; the plan's loops, in the
+/// kernel's FTZ | DAZ mode.
+void cnmf_update_activations_of(const cnmf_plan *plan, cnmf_workspace *workspace, const double *activation, const double *power,
+                                const double *numerator, const double *denominator, float *u);
 /// Frames cnmf_shared_phase_run_frames runs side by side (a good number of frames per call is a multiple of it).
 int cnmf_shared_phase_frames(void);
 /// The end of a run: activations at the floor set to 0; `model` (2·bins floats, or NULL)

@@ -157,6 +157,65 @@ import CComplexNMFKernel
         #expect(singleCosts.allSatisfy(\.isFinite) && singleCosts.contains { $0 > 0 }, "the fixture's chord frames have a positive cost")
     }
 
+    /// The AVX-512 loops of the shortcut's per-frame passes (Hᵀ|Y| and ‖Y‖²; the model and the
+    /// mixture phases) and of the activation update do the portable code's operations in its
+    /// order: the same bits on both layouts, on silent, tiny and huge frames (257 bins: a partial
+    /// tile), activations at and below the floor, zero and NaN denominators.
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.avx512Tiles, .avx512ComponentMajor], [1, 7, 88])
+    func vectorLoopsGiveThePortableBits(instructionSet: ComplexNMFKernel.InstructionSet, components: Int) throws {
+        let (fixture, h) = try Problem.problem(frames: 40, components: components)
+        let bins = fixture.rows
+        // The fixture's frames (silence, then the chord) and the chord scaled to 2⁻⁷⁰ and 2⁴⁰.
+        let chord = Array(fixture.values[(2 * bins * (fixture.columns - 1))...])
+        let y = fixture.values + chord.map { $0 * 0x1p-70 } + chord.map { $0 * 0x1p40 }
+        let frames = fixture.columns + 2
+        let lambda = Problem.lambda(fixture, sparsity: 1.2)
+        let portable = ComplexNMFKernel(basis: h, lambda: lambda, sparsity: 1.2, instructionSet: .portable)
+        let vector = ComplexNMFKernel(basis: h, lambda: lambda, sparsity: 1.2, instructionSet: instructionSet)
+        guard vector.instructionSet != .portable else { return }  // a CPU without AVX-512
+        let (wp, wv) = (portable.makeWorkspace(), vector.makeWorkspace())
+        let u0 = Problem.startingPoint(fixture, components: components, jitter: 0).0.values
+        for t in 0..<frames {
+            var (np, nv) = ([Double](repeating: 0, count: components), [Double](repeating: 1, count: components))
+            var (up, uv) = ([Float](repeating: 0, count: components), [Float](repeating: 0, count: components))
+            for k in 0..<components {
+                let floor = NumericalGuards.activationFloor
+                up[k] = k % 3 == 0 ? floor : k % 3 == 1 && t % 2 == 0 ? floor / 2 : u0[components * (t % fixture.columns) + k]
+            }
+            uv = up
+            var (mp, mv) = ([Float](repeating: 0, count: 2 * bins), [Float](repeating: 1, count: 2 * bins))
+            var (pp, pv) = ([Float](repeating: 0, count: 2 * bins), [Float](repeating: 1, count: 2 * bins))
+            let (ep, ev) = y.withUnsafeBufferPointer { spectrum in
+                let frame = spectrum.baseAddress! + 2 * bins * t
+                let ep = cnmf_shared_phase_statistics(portable.plan, wp.pointer, frame, &np)
+                let ev = cnmf_shared_phase_statistics(vector.plan, wv.pointer, frame, &nv)
+                cnmf_shared_phase_finish(portable.plan, frame, &up, &mp, &pp)
+                cnmf_shared_phase_finish(vector.plan, frame, &uv, &mv, &pv)
+                return (ep, ev)
+            }
+            #expect(ep.bitPattern == ev.bitPattern && np.map(\.bitPattern) == nv.map(\.bitPattern), "Hᵀ|Y|, ‖Y‖² of frame \(t)")
+            #expect(up == uv && mp.map(\.bitPattern) == mv.map(\.bitPattern) && pp.map(\.bitPattern) == pv.map(\.bitPattern),
+                    "model and phases of frame \(t)")
+        }
+        // The update, on values spread over many magnitudes, with zero, negative and NaN denominators.
+        var generator = SeededRandomGenerator(seed: 11)
+        for _ in 0..<20 {
+            func values(_ scale: Double) -> [Double] {
+                (0..<components).map { _ in scale * Foundation.pow(10, 12 * generator.nextUnitInterval() - 6) }
+            }
+            let activation = values(1), numerator = values(1)
+            var power = values(1), denominator = values(1)
+            // Whole denominators (with λ p U^(p−1)) of 0, below 0 and NaN.
+            (power[0], denominator[0]) = (0, 0)
+            if components > 2 { (power[1], denominator[1]) = (0, -1e-3); denominator[2] = .nan }
+            var (a, b) = ([Float](repeating: 0, count: components), [Float](repeating: 1, count: components))
+            cnmf_update_activations_of(portable.plan, wp.pointer, activation, power, numerator, denominator, &a)
+            cnmf_update_activations_of(vector.plan, wv.pointer, activation, power, numerator, denominator, &b)
+            #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "activation update")
+            #expect(a.allSatisfy { $0 >= NumericalGuards.activationFloor }, "never below the floor")
+        }
+    }
+
     /// Phases given explicitly (even if they equal the mixture phase) and any jitter take the
     /// general sweep: only the default start is known to keep the phases together.
     @Test func onlyTheDefaultStartTakesTheShortcut() throws {
