@@ -88,9 +88,9 @@ struct cnmf_workspace {
     double *power;               // [K] U_k^(p−1)
     double *lanes;               // [K][16] lane-wise partial sums of the shared-phase shortcut
     double *bins;                // [tiles][16] per-bin scratch: |Y| in the shortcut's statistics
-    float *shared_u;             // [CNMF_SHARED_FRAMES][K rounded up to 16] the shortcut's frames side by side:
-    double *shared;              // [4][CNMF_SHARED_FRAMES][K rounded up to 16] activation, power,
-                                 // denominator, numerator of each (see cnmf_shared_phase.c)
+    float *shared_u;             // [CNMF_SHARED_FRAMES][K rounded up to 16] u of the shortcut's frames side by side
+    double *shared;              // [4][CNMF_SHARED_FRAMES][K rounded up to 16] their activation, power,
+                                 // denominator and numerator (see cnmf_shared_phase.c)
     void *allocation;
 };
 

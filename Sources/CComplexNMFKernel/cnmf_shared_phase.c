@@ -55,6 +55,12 @@ double cnmf_portable_shared_statistics(const cnmf_plan *plan, cnmf_workspace *ws
     return energy;
 }
 
+/// ‖Y‖² − 2 Uᵀ N + Uᵀ HᵀH U (given Uᵀ N and Uᵀ HᵀH U), clamped at 0 against rounding, + 2λ Σ U^p.
+static double objective_of(const cnmf_plan *plan, double energy, double linear, double quadratic, double penalty) {
+    const double residual = energy - 2 * linear + quadratic;
+    return (residual < 0 ? 0 : residual) + 2 * plan->lambda * penalty;  // NaN stays NaN
+}
+
 /// The objective of the iterate in ws (ws->activation, ws->numerator, ws->denominator = HᵀH U)
 /// with its penalty Σ U^p: ‖Y‖² − 2 Uᵀ N + Uᵀ HᵀH U, clamped at 0, + 2λ Σ U^p.
 static double objective(const cnmf_plan *plan, const cnmf_workspace *ws, double energy, double penalty) {
@@ -63,8 +69,7 @@ static double objective(const cnmf_plan *plan, const cnmf_workspace *ws, double 
         linear += ws->activation[k] * ws->numerator[k];
         quadratic += ws->activation[k] * ws->denominator[k];
     }
-    const double residual = energy - 2 * linear + quadratic;
-    return (residual < 0 ? 0 : residual) + 2 * plan->lambda * penalty;  // NaN stays NaN
+    return objective_of(plan, energy, linear, quadratic, penalty);
 }
 
 void cnmf_shared_phase_run(const cnmf_plan *plan, cnmf_workspace *ws, const double *numerator, double energy,
@@ -93,9 +98,9 @@ void cnmf_shared_phase_run(const cnmf_plan *plan, cnmf_workspace *ws, const doub
 
 int cnmf_shared_phase_frames(void) { return CNMF_SHARED_FRAMES; }
 
-/// Points the workspace's single-frame arrays (what powers, cnmf_update_activations and
-/// objective use) at slot j of the side-by-side frames: ws->shared holds four planes (activation,
-/// power, denominator, numerator) of CNMF_SHARED_FRAMES rows of Kp doubles.
+/// Points the workspace's single-frame arrays (what the powers and the update use) at slot j of
+/// the side-by-side frames: ws->shared holds four planes (activation, power, denominator,
+/// numerator) of CNMF_SHARED_FRAMES rows of Kp doubles.
 static void point_at_slot(cnmf_workspace *ws, size_t Kp, int j) {
     const size_t slot = (size_t)j * Kp, plane = (size_t)CNMF_SHARED_FRAMES * Kp;
     ws->u = ws->shared_u + slot;
@@ -119,10 +124,7 @@ static void objectives(const cnmf_plan *plan, const cnmf_workspace *ws, int n, s
             quadratic[j] += activation[at] * denominator[at];
         }
     }
-    for (int j = 0; j < n; j++) {
-        const double residual = energies[j] - 2 * linear[j] + quadratic[j];
-        costs[(size_t)j * stride] = (residual < 0 ? 0 : residual) + 2 * plan->lambda * penalty[j];  // NaN stays NaN
-    }
+    for (int j = 0; j < n; j++) costs[(size_t)j * stride] = objective_of(plan, energies[j], linear[j], quadratic[j], penalty[j]);
 }
 
 void cnmf_shared_phase_run_frames(const cnmf_plan *plan, cnmf_workspace *ws, int count, const double *numerators, const double *energies,
