@@ -154,12 +154,13 @@ extension BetaNMFKernel {
     func runFrameMajor(magnitudes: RealMatrix, activations: inout [Double], iterations: Int, threads: Int) -> [Double] {
         let frames = magnitudes.columns, rows = iterations + 1
         precondition(magnitudes.rows == bins && activations.count == components * frames, "shapes")
-        var frameCosts = [Double](repeating: 0, count: rows * frames)
         let queue = GroupQueue(frames: frames, group: group)
         let (bins, components) = (bins, components)
-        magnitudes.values.withUnsafeBufferPointer { v in
-            activations.withUnsafeMutableBufferPointer { u in
-                frameCosts.withUnsafeMutableBufferPointer { costs in
+        // Every entry is written by the worker that runs its frame (with the final cost, rows
+        // 0 … iterations of every frame): no zero fill, and the pages are first touched in parallel.
+        return [Double](unsafeUninitializedCapacity: rows * frames) { costs, initialized in
+            magnitudes.values.withUnsafeBufferPointer { v in
+                activations.withUnsafeMutableBufferPointer { u in
                     runWorkers(threads) { _ in
                         let workspace = makeWorkspace()
                         while let range = queue.next() {
@@ -172,8 +173,8 @@ extension BetaNMFKernel {
                     }
                 }
             }
+            initialized = rows * frames
         }
-        return frameCosts
     }
 
     /// Global iteration order, the semantics of `NMFReferencePass.iterate`: each pass over all frames gives
@@ -269,7 +270,7 @@ extension BetaNMFKernel {
         let initialCost: Double
         if rule.costThreshold == nil && rule.relativeTolerance == nil {
             let iterations = rule.maximumIterations
-            let rows = runFrameMajor(magnitudes: magnitudes, activations: &u, iterations: iterations, threads: threads)
+            var rows = runFrameMajor(magnitudes: magnitudes, activations: &u, iterations: iterations, threads: threads)
             let totals = Self.rowTotals(rows, rows: iterations + 1, columns: frames)
             initialCost = totals[0]
             for i in 1...iterations {
@@ -279,7 +280,8 @@ extension BetaNMFKernel {
                 progress?(IterationProgress(iteration: i, maximumIterations: iterations, cost: totals[i]))
             }
             costs = Array(totals[1...])
-            frameCosts = Array(rows[frames...])
+            rows.removeFirst(frames)  // the initial iterate's row, in place: no second 8·iterations·T-byte array
+            frameCosts = rows
         } else {
             initialCost = try runInIterationOrder(magnitudes: magnitudes, activations: &u, threads: threads) { cost, perFrame in
                 guard cost.isFinite else {
