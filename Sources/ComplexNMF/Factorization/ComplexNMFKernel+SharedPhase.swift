@@ -54,13 +54,16 @@ extension ComplexNMFKernel {
         var energies = [Double](repeating: 0, count: frames)
         var frameCosts = [Double](repeating: 0, count: 2 * frames)
         var reconstruction = ComplexMatrix(rows: bins, columns: frames)
-        /// Calls `body(worker, t)` for every frame on `threads` workers.
-        func forEachFrame(_ body: (Int, Int) -> Void) {
+        /// Calls `body(worker, run)` for runs of at most `count` consecutive frames, every frame
+        /// once, on `threads` workers.
+        func forEachRun(upTo count: Int, _ body: (Int, Range<Int>) -> Void) {
             let queue = FrameQueue(frames: frames)
             runWorkers(threads) { worker in
-                while let t = queue.next() { body(worker, t) }
+                while let run = queue.next(upTo: count) { body(worker, run) }
             }
         }
+        /// Calls `body(worker, t)` for every frame on `threads` workers.
+        func forEachFrame(_ body: (Int, Int) -> Void) { forEachRun(upTo: 1) { body($0, $1.lowerBound) } }
         spectrogram.values.withUnsafeBufferPointer { y in
             numerators.withUnsafeMutableBufferPointer { n in
                 energies.withUnsafeMutableBufferPointer { e in
@@ -76,14 +79,11 @@ extension ComplexNMFKernel {
             numerators.withUnsafeBufferPointer { n in
                 energies.withUnsafeBufferPointer { e in
                     frameCosts.withUnsafeMutableBufferPointer { costs in
-                        let queue = FrameQueue(frames: frames)
-                        runWorkers(threads) { worker in
-                            while let range = queue.next(upTo: Self.sharedPhaseFrames) {
-                                let t = range.lowerBound
-                                cnmf_shared_phase_run_frames(plan, workspaces[worker].pointer, Int32(range.count), n.baseAddress.map { $0 + components * t },
-                                                             e.baseAddress.map { $0 + t }, activations.baseAddress.map { $0 + components * t },
-                                                             Int32(iterations), costs.baseAddress! + 2 * t, 2)
-                            }
+                        forEachRun(upTo: Self.sharedPhaseFrames) { worker, run in
+                            let t = run.lowerBound
+                            cnmf_shared_phase_run_frames(plan, workspaces[worker].pointer, Int32(run.count), n.baseAddress.map { $0 + components * t },
+                                                         e.baseAddress.map { $0 + t }, activations.baseAddress.map { $0 + components * t },
+                                                         Int32(iterations), costs.baseAddress! + 2 * t, 2)
                         }
                     }
                 }
