@@ -453,6 +453,8 @@ EUCLIDEAN_ROUNDS = 7
 #: size of the Euclidean comparison, and its interleaved rounds (each fit takes about a second).
 SONG_FRAMES = 20000
 SONG_ROUNDS = 5
+# Components of the large-basis Euclidean comparison.
+LARGE_K = 352
 
 
 def nmf_section(bench, repeats, workdir, cc):
@@ -480,13 +482,18 @@ def nmf_section(bench, repeats, workdir, cc):
         print(f"nmf: AMX probe skipped: {amx.get('reason', 'AMX unavailable')}")
     # Where the Euclidean time goes: one iteration is HᵀV + ‖v‖² (once) and the set-up; the
     # other N − 1 are the iterations (G·u and the update).
-    # (Interleaved, 5 rounds of 5 runs each; the medians of the rounds' figures.)
-    common = dict(subcommand="nmf", bins=F, components=K, frames=T, divergence="euclid", threads=1, constant_start=None)
-    runs = interleaved_runs(bench, {"once": dict(common, iterations=1), "full": dict(common, iterations=N)}, 5, 5)
-    once = statistics.median(r["median_seconds"] for r in runs["once"])
-    per_iteration = statistics.median((b["median_seconds"] - a["median_seconds"]) / (N - 1) for a, b in zip(runs["once"], runs["full"]))
+    once, per_iteration = euclid_iteration_seconds(bench, F, K, T, N, 5, 5)
     print(f"nmf: euclid, 1 thread: HᵀV + ‖v‖² + set-up + 1 iteration {once * 1000:.1f} ms, each further iteration "
           f"{per_iteration * 1000:.3f} ms ({2 * K * K * T / per_iteration / 1e9:.0f} GFLOP/s on G·U)")
+    # The same rate at other K: G·U runs in register blocks of up to 12 rows of G, so K = 88
+    # (8 blocks of 11) and K = 96 or 352 (blocks of 12) take different code; K = 352's G (496 KB)
+    # no longer fits L1. Each further iteration is 2·K²·T FLOP of G·U plus the update's K·T.
+    rates = []
+    for components in (96, 176, 352):
+        _, seconds = euclid_iteration_seconds(bench, F, components, T, N, 3, 3)
+        rate = 2 * components * components * T / seconds / 1e9
+        rates.append(f"K={components} {rate:.0f} GFLOP/s" + (f" ({100 * rate / peak:.0f}% of the FMA peak)" if peak else ""))
+    print(f"nmf: euclid, 1 thread, T={T}, each further iteration at other K: " + ", ".join(rates))
     try:
         import sklearn  # noqa: F401
         import threadpoolctl  # noqa: F401
@@ -518,6 +525,26 @@ def nmf_section(bench, repeats, workdir, cc):
                                                  SONG_ROUNDS if have_sklearn else 0, 1, "-song")
         print(line.replace("nmf: ", f"nmf: euclid T={SONG_FRAMES} ", 1))
     print_roofline_bound(peak, K, F, SONG_FRAMES, N, song)
+    # A large basis (four instruments' 88 notes): G·U is 16× the work of K = 88 per iteration
+    # on both sides, so the ratio is about how near each side's product runs to the peak.
+    print(f"nmf: euclid again at K={LARGE_K} (T={T}), 3 interleaved rounds, one timed fit each:")
+    large = {}
+    for threads in (1, 2):
+        line, large[threads] = sklearn_comparison(bench, workdir, "euclid", 2.0, threads, F, LARGE_K, T, N,
+                                                  3 if have_sklearn else 0, 1, "-large")
+        print(line.replace("nmf: ", f"nmf: euclid K={LARGE_K} ", 1))
+    print_roofline_bound(peak, LARGE_K, F, T, N, large)
+
+
+def euclid_iteration_seconds(bench, F, K, T, N, rounds, repeats):
+    """Euclidean NMF on 1 thread at K: (seconds of a 1-iteration run: HᵀV, ‖v‖², set-up and one
+    iteration; seconds of each further iteration), from `rounds` interleaved rounds of 1 and N
+    iterations (medians of the rounds' figures)."""
+    common = dict(subcommand="nmf", bins=F, components=K, frames=T, divergence="euclid", threads=1, constant_start=None)
+    runs = interleaved_runs(bench, {"once": dict(common, iterations=1), "full": dict(common, iterations=N)}, rounds, repeats)
+    once = statistics.median(r["median_seconds"] for r in runs["once"])
+    per_iteration = statistics.median((b["median_seconds"] - a["median_seconds"]) / (N - 1) for a, b in zip(runs["once"], runs["full"]))
+    return once, per_iteration
 
 
 def print_roofline_bound(peak, K, F, T, N, sklearn_seconds):
@@ -529,7 +556,7 @@ def print_roofline_bound(peak, K, F, T, N, sklearn_seconds):
     floor = (2 * K * K * T * N + 2 * K * F * T) / (peak * 1e9)
     bounds = ", ".join(f"{threads} thread{'s' if threads > 1 else ''}: ≥ {floor / threads * 1000:.1f} ms, "
                        f"ratio ≤ {sklearn_seconds[threads] * threads / floor:.2f}x" for threads in (1, 2))
-    print(f"nmf: euclid T={T} bound: G·U and HᵀV alone at the FMA peak ({peak:.0f} GFLOP/s per core, nothing else counted), "
+    print(f"nmf: euclid K={K} T={T} bound: G·U and HᵀV alone at the FMA peak ({peak:.0f} GFLOP/s per core, nothing else counted), "
           f"against sklearn's medians above: {bounds}")
 
 
