@@ -224,9 +224,14 @@ AVX512 void cnmf_avx512_gram_times(const cnmf_plan *plan, const double *in, doub
     }
 }
 
-/// out_j[a … a + 23] = Σ_b HᵀH[b, a …] in_j[b] for the `J` (≤ 6) vectors j: per entry the chain
-/// of gram_times (fused multiply-adds from zero, b in order), so the same bits; each 192-byte
-/// piece of a row of HᵀH feeds all J vectors.
+/// Frames per register block of gram_times_frames: with 3 vectors of components, 8 frames take
+/// 24 accumulators, 3 for the piece of HᵀH and 1 for the broadcast, 28 of the 32 registers.
+#define GRAM_FRAMES 8
+
+/// out_j[a … a + 23] = Σ_b HᵀH[b, a …] in_j[b] for the `J` (≤ GRAM_FRAMES) vectors j: per entry
+/// the chain of gram_times (fused multiply-adds from zero, b in order), so the same bits; each
+/// 192-byte piece of a row of HᵀH feeds all J vectors, so HᵀH (8·K² bytes, from L2 when K is
+/// large) is read once per GRAM_FRAMES frames.
 AVX512 static inline void gram_times_block(const cnmf_plan *plan, const double *in, size_t stride, double *out, int a, const int J) {
     const int K = plan->components, gs = plan->gram_stride;
     __mmask8 m[3];
@@ -234,11 +239,14 @@ AVX512 static inline void gram_times_block(const cnmf_plan *plan, const double *
         const int rest = K - a - 8 * i;
         m[i] = rest >= 8 ? 0xff : rest > 0 ? (__mmask8)((1u << rest) - 1) : 0;
     }
-    __m512d acc[6][3];
+    __m512d acc[GRAM_FRAMES][3];
     for (int j = 0; j < J; j++) for (int i = 0; i < 3; i++) acc[j][i] = _mm512_setzero_pd();
     for (int b = 0; b < K; b++) {
         const double *g = plan->gram + (size_t)b * gs + a;  // HᵀH is symmetric
         const __m512d g0 = _mm512_maskz_loadu_pd(m[0], g), g1 = _mm512_maskz_loadu_pd(m[1], g + 8), g2 = _mm512_maskz_loadu_pd(m[2], g + 16);
+        // Unrolled by order, so that the accumulators stay in registers (a rolled loop keeps
+        // them on the stack).
+#pragma clang loop unroll(full)
         for (int j = 0; j < J; j++) {
             const __m512d x = _mm512_set1_pd(in[(size_t)j * stride + b]);
             acc[j][0] = _mm512_fmadd_pd(g0, x, acc[j][0]);
@@ -251,20 +259,19 @@ AVX512 static inline void gram_times_block(const cnmf_plan *plan, const double *
     }
 }
 
+#define GRAM_TIMES_CASE(J) case J: gram_times_block(plan, x, stride, y, a, J); break;
+
 AVX512 void cnmf_avx512_gram_times_frames(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out) {
     const int K = plan->components;
-    for (int j0 = 0; j0 < count; j0 += 6) {
-        const int J = count - j0 < 6 ? count - j0 : 6;
+    for (int j0 = 0; j0 < count; j0 += GRAM_FRAMES) {
+        const int J = count - j0 < GRAM_FRAMES ? count - j0 : GRAM_FRAMES;
         const double *x = in + (size_t)j0 * stride;
         double *y = out + (size_t)j0 * stride;
         for (int a = 0; a < K; a += 24) {
             switch (J) {
-            case 1: gram_times_block(plan, x, stride, y, a, 1); break;
-            case 2: gram_times_block(plan, x, stride, y, a, 2); break;
-            case 3: gram_times_block(plan, x, stride, y, a, 3); break;
-            case 4: gram_times_block(plan, x, stride, y, a, 4); break;
-            case 5: gram_times_block(plan, x, stride, y, a, 5); break;
-            default: gram_times_block(plan, x, stride, y, a, 6); break;
+            GRAM_TIMES_CASE(1) GRAM_TIMES_CASE(2) GRAM_TIMES_CASE(3) GRAM_TIMES_CASE(4)
+            GRAM_TIMES_CASE(5) GRAM_TIMES_CASE(6) GRAM_TIMES_CASE(7)
+            default: gram_times_block(plan, x, stride, y, a, GRAM_FRAMES); break;
             }
         }
     }
