@@ -226,4 +226,14 @@ import Testing
         #expect(BetaNMFKernel(basis: h, divergence: .euclidean).group == BetaNMFKernel.defaultEuclideanGroup)
         #expect(BetaNMFKernel(basis: h, divergence: .euclidean, instructionSet: .avx512).instructionSet == automatic.instructionSet)
     }
+
+    @Test func basesLargerThanHalfTheL2ShareEachReadAmongMoreFrames() {
+        // 4·K·F bytes of H: 1025 × 255 is just below 1 MiB, 1025 × 256 just above.
+        let small = RealMatrix(rows: 1025, columns: 255, values: [Float](repeating: 0.5, count: 1025 * 255))
+        let large = RealMatrix(rows: 1025, columns: 256, values: [Float](repeating: 0.5, count: 1025 * 256))
+        #expect(BetaNMFKernel(basis: small, divergence: .betaHalf).group == BetaNMFKernel.defaultGroup)
+        #expect(BetaNMFKernel(basis: large, divergence: .betaHalf).group == BetaNMFKernel.largeBasisGroup)
+        #expect(BetaNMFKernel(basis: large, divergence: .kullbackLeibler, group: 8).group == 8)
+        #expect(BetaNMFKernel(basis: large, divergence: .euclidean).group == BetaNMFKernel.defaultEuclideanGroup)
+    }
 }
