@@ -35,7 +35,7 @@ struct ComplexNMFBenchmark: ParsableCommand {
     var tolerance: Double?
     @Option(help: "decompose only: mixture (the default start, which takes the exact shared-phase shortcut) or random (seeded random initial phases, made before the timing: the general sweep).")
     var start: Start = .mixture
-    @Option(help: "kernel only: automatic (the loops ComplexNMF takes for K), tiles or component-major (AVX-512 layouts forced).")
+    @Option(help: "kernel only: automatic (the loops ComplexNMF takes for K), tiles or component-major (AVX-512 layouts forced), avx2 (the plain-C loops built for AVX2 + FMA, what CPUs without AVX-512 run) or portable (the same loops for any CPU).")
     var loops: ComplexNMFKernelBenchmark.Loops = .automatic
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case kernel, decompose }
@@ -128,6 +128,8 @@ struct NMFBenchmark: ParsableCommand {
     @Option(help: "Timed runs (the median is reported).") var repeats = 3
     @Option(help: "Directory to write the inputs and the result to (.npy).") var saveInputs: String?
     @Flag(help: "Start from U0 = √(mean(V)/K) everywhere (scikit-learn's start with update_H=False).") var constantStart = false
+    @Option(help: "automatic (the loops NMF takes on this CPU), avx2 (the plain-C loops built for AVX2 + FMA, what CPUs without AVX-512 run) or portable (the same loops for any CPU).")
+    var loops: NMFKernelLoops = .automatic
 
     func run() throws {
         var generator = SeededRandomGenerator(seed: 2_024)
@@ -154,9 +156,10 @@ struct NMFBenchmark: ParsableCommand {
         let nmf = NMF(configuration: config)
         var seconds: [Double] = []
         var result: NMFResult?
+        var loopsInUse = ""
         for run in 0...max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
-            result = try nmf.decompose(magnitudes: v, basis: h, initialActivations: u0)
+            (result, loopsInUse) = try nmf.decompose(magnitudes: v, basis: h, initialActivations: u0, loops: loops)
             if run > 0 { seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) }
         }
         if let saveInputs {
@@ -169,7 +172,7 @@ struct NMFBenchmark: ParsableCommand {
         let updates = Double(components) * Double(bins) * Double(frames) * Double(iterations)
         try printJSON([
             "bins": bins, "components": components, "frames": frames, "iterations": iterations, "threads": threads,
-            "divergence": divergence.rawValue, "seconds": seconds, "median_seconds": median,
+            "divergence": divergence.rawValue, "loops": loopsInUse, "seconds": seconds, "median_seconds": median,
             "updates_per_second": updates / median, "final_cost": result!.cost.last ?? .nan,
             "peak_rss_bytes": peakResidentBytes(),
         ])
@@ -177,6 +180,7 @@ struct NMFBenchmark: ParsableCommand {
 }
 
 extension Divergence: ExpressibleByArgument {}
+extension NMFKernelLoops: ExpressibleByArgument {}
 
 /// Times the STFT stages in-process on an audio file: decoding (`AudioFile.read`), the forward
 /// transform of the decoded samples (`ShortTimeFourierTransform.forward`, the same call as

@@ -1,91 +1,10 @@
 // Plain-C loops of the Euclidean NMF kernel, for any CPU. Same layouts and the same order of
 // every sum over components as the AVX-512 loops (bnmf_euclid_avx512.c), Hᵀv all in double;
-// the reciprocal is an exact division.
+// the reciprocal is an exact division. The loops themselves are in bnmf_euclid_portable_body.h,
+// which bnmf_avx2.c compiles again for AVX2 + FMA.
 #include "bnmf_internal.h"
 
 #include <string.h>
 
-/// proj = Hᵀv = Σ_f H[f,:] v_f (f in order, lane-wise over k) and norm = Σ_f v_f² in double.
-static void project(const bnmf_plan *plan, const float *const *vectors, int slots, double *projections, double *norms) {
-    const int F = plan->bins;
-    const size_t Kp = (size_t)plan->kpad;
-    for (int j = 0; j < slots; j++) {
-        const float *v = vectors[j];
-        double *proj = projections + j * Kp;
-        memset(proj, 0, sizeof(double) * Kp);
-        double norm = 0;
-        for (int f = 0; f < F; f++) {
-            const double x = v[f];
-            const double *h = plan->hrow_d + (size_t)f * Kp;
-            for (size_t k = 0; k < Kp; k++) proj[k] += h[k] * x;
-            norm += x * x;
-        }
-        norms[j] = norm;
-    }
-}
-
-static void load(const bnmf_plan *plan, bnmf_workspace *ws, int count, int slots, const double *activations,
-                 const double *projections, size_t stride) {
-    const int K = plan->components;
-    const size_t Kp = (size_t)plan->kpad;
-    for (int j = 0; j < slots; j++) {
-        for (int k = 0; k < K; k++) {
-            const size_t at = euclid_index(Kp, j, k);
-            ws->uf[at] = j < count ? activation_float(activations[(size_t)j * K + k]) : 0;
-            ws->bd[at] = j < count ? projections[(size_t)j * stride + k] : 0;
-            ws->bt[at] = (float)ws->bd[at];
-        }
-    }
-}
-
-static void store(const bnmf_plan *plan, const bnmf_workspace *ws, int count, double *activations) {
-    const int K = plan->components;
-    for (int j = 0; j < count; j++) {
-        for (int k = 0; k < K; k++) activations[(size_t)j * K + k] = ws->uf[euclid_index((size_t)plan->kpad, j, k)];
-    }
-}
-
-/// gu = G uf (float, b in order) for the block of slots from j0 (block layout, euclid_index:
-/// the innermost loop runs over the block's frames, contiguous, so that it vectorizes).
-static void gram(const bnmf_plan *plan, bnmf_workspace *ws, int j0) {
-    enum { B = BNMF_EUCLID_BLOCK };
-    const int K = plan->components;
-    const size_t Kp = (size_t)plan->kpad, at = euclid_index(Kp, j0, 0);
-    const float *u = ws->uf + at;
-    float *gu = ws->gu + at;
-    memset(gu, 0, sizeof(float) * (size_t)K * B);
-    for (int b = 0; b < K; b++) {
-        const float *g = plan->gram + (size_t)b * Kp;
-        for (int a = 0; a < K; a++) {
-            for (int j = 0; j < B; j++) gu[(size_t)a * B + j] += g[a] * u[(size_t)b * B + j];
-        }
-    }
-}
-
-/// cost = ½ max(0, ‖v‖² + Σ_k u_k (G u − 2 Hᵀv)_k) (each term in float, the sum over k in
-/// double, k in order) and, with `update`, u ← u ⊙ Hᵀv / (G u + ε) (float), for the block of
-/// slots from j0 (innermost loop over its frames).
-static void step(const bnmf_plan *plan, bnmf_workspace *ws, int j0, int update) {
-    enum { B = BNMF_EUCLID_BLOCK };
-    const int K = plan->components;
-    const size_t at = euclid_index((size_t)plan->kpad, j0, 0);
-    float *u = ws->uf + at;
-    const float *bt = ws->bt + at;
-    const double *bd = ws->bd + at;
-    const float *gu = ws->gu + at;
-    double sum[B] = {0};
-    for (int k = 0; k < K; k++) {
-        for (int j = 0; j < B; j++) {
-            const size_t i = (size_t)k * B + j;
-            const float x = u[i], b = bt[i], g = gu[i];
-            sum[j] += (double)x * ((double)g - 2 * bd[i]);
-            if (update) u[i] = activation_float((double)(x * b / (g + plan->epsf)));
-        }
-    }
-    for (int j = 0; j < B; j++) {
-        const double cost = ws->norm[j0 + j] + sum[j];
-        ws->cost[j0 + j] = cost < 0 ? 0 : 0.5 * cost;  // (NaN stays NaN)
-    }
-}
-
-const bnmf_euclid_kernels bnmf_euclid_portable_kernels = { project, project, load, store, gram, step };
+#define BNMF_EUCLID_PORTABLE_TABLE bnmf_euclid_portable_kernels
+#include "bnmf_euclid_portable_body.h"

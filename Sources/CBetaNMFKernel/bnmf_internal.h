@@ -135,6 +135,8 @@ void bnmf_euclid_run_magnitudes(const bnmf_plan *plan, bnmf_workspace *ws, int f
 extern const bnmf_kernels bnmf_portable_kernels;
 extern const bnmf_euclid_kernels bnmf_euclid_portable_kernels;
 #if defined(__x86_64__)
+extern const bnmf_kernels bnmf_avx2_kernels;
+extern const bnmf_euclid_kernels bnmf_euclid_avx2_kernels;
 extern const bnmf_kernels bnmf_avx512_kernels;
 extern const bnmf_euclid_kernels bnmf_euclid_avx512_kernels;
 #endif

@@ -20,18 +20,25 @@ static void *carve(carver *c, size_t bytes) {
 
 #if defined(__x86_64__)
 #define EUCLID_AVX512 &bnmf_euclid_avx512_kernels
+#define EUCLID_AVX2 &bnmf_euclid_avx2_kernels
 #else
 #define EUCLID_AVX512 &bnmf_euclid_portable_kernels
+#define EUCLID_AVX2 &bnmf_euclid_portable_kernels
 #endif
 
 static const bnmf_kernels *kernels_for(bnmf_isa *isa) {
 #if defined(__x86_64__)
     if (*isa != BNMF_ISA_PORTABLE) {
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        if (*isa != BNMF_ISA_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
             *isa = BNMF_ISA_AVX512;
             return &bnmf_avx512_kernels;
+        }
+        // Without AVX-512: the portable loops built for AVX2 + FMA.
+        if ((*isa == BNMF_ISA_AUTOMATIC || *isa == BNMF_ISA_AVX2) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+            *isa = BNMF_ISA_AVX2;
+            return &bnmf_avx2_kernels;
         }
     }
 #endif
@@ -76,7 +83,7 @@ bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double
     plan->epsf = (float)epsilon;
     plan->eps = epsilon;
     plan->kernels = kernels_for(&isa);
-    plan->euclid = isa == BNMF_ISA_PORTABLE ? &bnmf_euclid_portable_kernels : EUCLID_AVX512;
+    plan->euclid = isa == BNMF_ISA_AVX512 ? EUCLID_AVX512 : isa == BNMF_ISA_AVX2 ? EUCLID_AVX2 : &bnmf_euclid_portable_kernels;
     plan->isa = isa;
     if (euclid) {
         plan->gram = carve(&c, sizes[0]);

@@ -92,15 +92,7 @@ AVX512 static void tile_out(const cnmf_plan *plan, const cnmf_workspace *ws, flo
         }
         memcpy(phases + (size_t)2 * K * L * tile, staging, sizeof(float) * 2 * (size_t)K * L);
     }
-    for (int f = fullTiles * L; f < F; f++) {
-        const int tile = f / L, lane = f % L;
-        const float *p = ws->ptile + (size_t)tile * K * 2 * L + lane;
-        float *q = phases + (size_t)2 * K * f;
-        for (int k = 0; k < K; k++) {
-            q[2 * k] = p[(size_t)k * 2 * L];
-            q[2 * k + 1] = p[(size_t)k * 2 * L + L];
-        }
-    }
+    for (int f = fullTiles * L; f < F; f++) cnmf_tile_out_bin(plan, ws, f, phases);
 }
 
 /// Σ of 16 float lanes in double, in a fixed order.

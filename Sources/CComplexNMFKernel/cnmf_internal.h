@@ -107,6 +107,17 @@ void cnmf_mixture_phase(float re, float im, float *c, float *s);
 /// The frame's spectrum into ws->ytile ([tiles][Re 16 | Im 16], zero past the last bin), the
 /// layout every loop reads Y from.
 void cnmf_spectrum_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum);
+/// Bin f's phases from the tile layout (ws->ptile) into the frame's interleaved phases.
+static inline void cnmf_tile_out_bin(const cnmf_plan *plan, const cnmf_workspace *ws, int f, float *phases) {
+    const int K = plan->components, tile = f / CNMF_LANES, lane = f % CNMF_LANES;
+    const float *p = ws->ptile + (size_t)tile * K * 2 * CNMF_LANES + lane;
+    float *q = phases + (size_t)2 * K * f;
+    for (int k = 0; k < K; k++) {
+        q[2 * k] = p[(size_t)k * 2 * CNMF_LANES];
+        q[2 * k + 1] = p[(size_t)k * 2 * CNMF_LANES + CNMF_LANES];
+    }
+}
+
 /// The tile layout of the mixture-phase start (mixture_in of the tile loops).
 void cnmf_tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum);
 
@@ -120,6 +131,7 @@ void cnmf_tile_in_mixture(const cnmf_plan *plan, cnmf_workspace *ws, const float
 
 extern const cnmf_kernels cnmf_portable_kernels;
 #if defined(__x86_64__)
+extern const cnmf_kernels cnmf_avx2_kernels;
 extern const cnmf_kernels cnmf_avx512_kernels;
 extern const cnmf_kernels cnmf_avx512_component_major_kernels;
 #endif

@@ -43,6 +43,7 @@ typedef enum {
     BNMF_ISA_AUTOMATIC = 0,  ///< the fastest one this CPU supports
     BNMF_ISA_PORTABLE = 1,   ///< plain C (exact sqrt, division and log), any CPU
     BNMF_ISA_AVX512 = 2,     ///< AVX-512 F/DQ/VL/BW: rsqrt14 / rcp14 + one Newton step, polynomial log
+    BNMF_ISA_AVX2 = 3,       ///< the portable loops compiled for AVX2 + FMA (exact sqrt, division and log)
 } bnmf_isa;
 
 /// The basis in the layouts of the loops, Σ_f H, β and ε. Read-only once made.
@@ -53,7 +54,8 @@ typedef struct bnmf_workspace bnmf_workspace;
 /// A plan for `basis` `[bins × components]`, column-major float (each template contiguous),
 /// `beta` 0, 0.5, 1 or 2 (anything else returns NULL), `epsilon` ε (NumericalGuards.epsilon),
 /// `group` frames sharing the loads of H (rounded up to a multiple of 8, at most 64; ≤ 0 chooses 8).
-/// `isa` BNMF_ISA_AVX512 falls back to portable when the CPU lacks AVX-512.
+/// `isa` BNMF_ISA_AVX512 falls back to portable when the CPU lacks AVX-512, BNMF_ISA_AVX2 when it
+/// lacks AVX2 or FMA; BNMF_ISA_AUTOMATIC takes AVX-512, else AVX2 + FMA, else portable.
 /// Returns NULL when memory is short. Memory: ≈ 8·K·F bytes (β = 2: 8·kpad·(F + K), kpad = K
 /// rounded up to 16; making it costs ≈ K²·F/2 multiply-adds for G).
 bnmf_plan *bnmf_plan_create(int bins, int components, const float *basis, double beta, double epsilon,

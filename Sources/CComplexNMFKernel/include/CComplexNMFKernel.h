@@ -26,6 +26,7 @@ typedef enum {
     CNMF_ISA_AVX512 = 2,     ///< AVX-512 F/DQ/VL/BW: rsqrt14 + one Newton step; the layout by K
     CNMF_ISA_AVX512_TILES = 3,            ///< AVX-512, vectors over 16 bins, whatever K
     CNMF_ISA_AVX512_COMPONENT_MAJOR = 4,  ///< AVX-512, vectors over 16 components, whatever K
+    CNMF_ISA_AVX2 = 5,       ///< the portable loops compiled for AVX2 + FMA (exact sqrt and division)
 } cnmf_isa;
 
 /// The basis in the layout of the loops, HᵀH, λ, p and the floor. Read-only once made.
@@ -34,14 +35,16 @@ typedef struct cnmf_plan cnmf_plan;
 typedef struct cnmf_workspace cnmf_workspace;
 
 /// A plan for `basis` `[bins × components]`, column-major float (each template contiguous).
-/// The AVX-512 choices fall back to portable when the CPU lacks AVX-512; CNMF_ISA_AUTOMATIC and
-/// CNMF_ISA_AVX512 take the component-major loops from K = 192 on, the tile loops below.
+/// The AVX-512 choices fall back to portable when the CPU lacks AVX-512, CNMF_ISA_AVX2 when it
+/// lacks AVX2 or FMA; CNMF_ISA_AUTOMATIC takes AVX-512, else AVX2 + FMA, else portable.
+/// CNMF_ISA_AUTOMATIC and CNMF_ISA_AVX512 take the component-major loops from K = 192 on, the
+/// tile loops below.
 /// Returns NULL when memory is short. Memory: ≈ 4·K·F + 8·K² bytes (8·K·F + 8·K² with the
 /// component-major loops).
 cnmf_plan *cnmf_plan_create(int bins, int components, const float *basis,
                             double lambda, double sparsity, float floor, cnmf_isa isa);
 void cnmf_plan_destroy(cnmf_plan *plan);
-/// The loops the plan uses: CNMF_ISA_PORTABLE, CNMF_ISA_AVX512_TILES or
+/// The loops the plan uses: CNMF_ISA_PORTABLE, CNMF_ISA_AVX2, CNMF_ISA_AVX512_TILES or
 /// CNMF_ISA_AVX512_COMPONENT_MAJOR.
 cnmf_isa cnmf_plan_isa(const cnmf_plan *plan);
 /// Copies the plan's HᵀH (double, every entry summed over the bins in order) into `gram`

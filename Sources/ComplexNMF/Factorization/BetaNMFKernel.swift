@@ -50,6 +50,9 @@ final class BetaNMFKernel: @unchecked Sendable {
         case automatic
         /// Plain C with exact square root, division and log, any CPU.
         case portable
+        /// The plain-C loops compiled for AVX2 + FMA (what `.automatic` takes on CPUs with those
+        /// but without AVX-512); falls back to portable without them.
+        case avx2
         /// AVX-512 F/DQ/VL/BW (rsqrt14/rcp14 + one Newton step); falls back to portable without it.
         case avx512
     }
@@ -96,6 +99,7 @@ final class BetaNMFKernel: @unchecked Sendable {
         let isa: bnmf_isa = switch instructionSet {
         case .automatic: BNMF_ISA_AUTOMATIC
         case .portable: BNMF_ISA_PORTABLE
+        case .avx2: BNMF_ISA_AVX2
         case .avx512: BNMF_ISA_AVX512
         }
         let plan = basis.values.withUnsafeBufferPointer {
@@ -110,7 +114,11 @@ final class BetaNMFKernel: @unchecked Sendable {
 
     /// The instruction set the loops use on this CPU.
     var instructionSet: InstructionSet {
-        bnmf_plan_isa(plan) == BNMF_ISA_AVX512 ? .avx512 : .portable
+        switch bnmf_plan_isa(plan) {
+        case BNMF_ISA_AVX512: .avx512
+        case BNMF_ISA_AVX2: .avx2
+        default: .portable
+        }
     }
 
     /// One worker's scratch (≈ group · (12·F + 20·K) bytes; Euclidean ≈ group · 36·K).

@@ -12,23 +12,30 @@ public enum ComplexNMFKernelBenchmark {
         case tiles
         /// Vectors over 16 components (one bin each), whatever K.
         case componentMajor = "component-major"
+        /// The plain-C loops built for AVX2 + FMA (CPUs without AVX-512 that have them).
+        case avx2
+        /// The plain-C loops built for the baseline target (any CPU).
+        case portable
 
         var instructionSet: ComplexNMFKernel.InstructionSet {
             switch self {
             case .automatic: .automatic
             case .tiles: .avx512Tiles
             case .componentMajor: .avx512ComponentMajor
+            case .avx2: .avx2
+            case .portable: .portable
             }
         }
     }
 
-    /// The per-(k, f) loops `loops` runs for K components on this CPU: "portable",
+    /// The per-(k, f) loops `loops` runs for K components on this CPU: "portable", "avx2",
     /// "avx512-tiles" or "avx512-component-major".
     public static func loopsInUse(components: Int, loops: Loops = .automatic) -> String {
         let basis = RealMatrix(rows: 1, columns: max(1, components), repeating: 1)
         switch ComplexNMFKernel(basis: basis, lambda: 0, sparsity: 1.2, instructionSet: loops.instructionSet).instructionSet {
         case .avx512Tiles: return "avx512-tiles"
         case .avx512ComponentMajor: return "avx512-component-major"
+        case .avx2: return "avx2"
         default: return "portable"
         }
     }

@@ -43,6 +43,9 @@ final class ComplexNMFKernel: @unchecked Sendable {
         case automatic
         /// Plain C with exact square root and division, any CPU.
         case portable
+        /// The plain-C loops compiled for AVX2 + FMA (what `.automatic` takes on CPUs with those
+        /// but without AVX-512); falls back to portable without them.
+        case avx2
         /// AVX-512 F/DQ/VL/BW (rsqrt14 + one Newton step), in the layout that suits K: vectors
         /// over 16 bins below 192 components, over 16 components from 192 on. Falls back to
         /// portable without AVX-512.
@@ -57,6 +60,7 @@ final class ComplexNMFKernel: @unchecked Sendable {
             switch self {
             case .automatic: CNMF_ISA_AUTOMATIC
             case .portable: CNMF_ISA_PORTABLE
+            case .avx2: CNMF_ISA_AVX2
             case .avx512: CNMF_ISA_AVX512
             case .avx512Tiles: CNMF_ISA_AVX512_TILES
             case .avx512ComponentMajor: CNMF_ISA_AVX512_COMPONENT_MAJOR
@@ -86,9 +90,11 @@ final class ComplexNMFKernel: @unchecked Sendable {
 
     deinit { cnmf_plan_destroy(plan) }
 
-    /// The loops this plan uses on this CPU: `.portable`, `.avx512Tiles` or `.avx512ComponentMajor`.
+    /// The loops this plan uses on this CPU: `.portable`, `.avx2`, `.avx512Tiles` or
+    /// `.avx512ComponentMajor`.
     var instructionSet: InstructionSet {
         switch cnmf_plan_isa(plan) {
+        case CNMF_ISA_AVX2: .avx2
         case CNMF_ISA_AVX512_TILES: .avx512Tiles
         case CNMF_ISA_AVX512_COMPONENT_MAJOR: .avx512ComponentMajor
         default: .portable

@@ -100,11 +100,17 @@ public struct NMF: Sendable {
     /// - Throws: `ComplexNMFError.numericalFailure` if the cost stops being finite.
     public func decompose(magnitudes: RealMatrix, basis: RealMatrix, initialActivations: RealMatrix,
                           progress: ((IterationProgress) -> Void)? = nil) throws -> NMFResult {
+        try decompose(magnitudes: magnitudes, basis: basis, initialActivations: initialActivations,
+                      kernel: BetaNMFKernel(basis: basis, divergence: configuration.divergence), progress: progress)
+    }
+
+    /// `decompose(magnitudes:basis:initialActivations:progress:)` on a given kernel of `basis`.
+    func decompose(magnitudes: RealMatrix, basis: RealMatrix, initialActivations: RealMatrix, kernel: BetaNMFKernel,
+                   progress: ((IterationProgress) -> Void)?) throws -> NMFResult {
         try configuration.stopping.validate()
         precondition(magnitudes.rows == basis.rows, "bins differ")
         precondition(initialActivations.rows == basis.columns && initialActivations.columns == magnitudes.columns, "U0 shape")
         let threads = max(1, min(configuration.threadCount, magnitudes.columns))
-        let kernel = BetaNMFKernel(basis: basis, divergence: configuration.divergence)
         return try kernel.decompose(magnitudes: magnitudes, initialActivations: initialActivations,
                                     stopping: configuration.stopping, threads: threads, progress: progress)
     }

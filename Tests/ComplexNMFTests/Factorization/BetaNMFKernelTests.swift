@@ -8,7 +8,7 @@ import Testing
 /// count or the iteration order.
 @Suite struct BetaNMFKernelTests {
     static let divergences: [Divergence] = [.euclidean, .kullbackLeibler, .betaHalf, .itakuraSaito]
-    static let instructionSets: [BetaNMFKernel.InstructionSet] = [.avx512, .portable]
+    static let instructionSets: [BetaNMFKernel.InstructionSet] = [.avx512, .avx2, .portable]
 
     /// A random problem with awkward sizes: 100 bins (6 tiles of 16 and one of 4), 21 components
     /// (one full vector of 16 and a partial one, a zero template), 19 frames (two groups of 8 and
@@ -225,6 +225,10 @@ import Testing
         #expect(automatic.group == 8 && BetaNMFKernel(basis: h, divergence: .kullbackLeibler, group: 13).group == 16)
         #expect(BetaNMFKernel(basis: h, divergence: .euclidean).group == BetaNMFKernel.defaultEuclideanGroup)
         #expect(BetaNMFKernel(basis: h, divergence: .euclidean, instructionSet: .avx512).instructionSet == automatic.instructionSet)
+        // Every AVX-512 CPU has AVX2 and FMA; `.automatic` takes the AVX2 build only without AVX-512.
+        let avx2 = BetaNMFKernel(basis: h, divergence: .kullbackLeibler, instructionSet: .avx2).instructionSet
+        #expect(avx2 == (automatic.instructionSet == .portable ? .portable : .avx2))
+        #expect(BetaNMFKernel(basis: h, divergence: .euclidean, instructionSet: .avx2).instructionSet == avx2)
     }
 
     @Test func basesLargerThanHalfTheL2ShareEachReadAmongMoreFrames() {

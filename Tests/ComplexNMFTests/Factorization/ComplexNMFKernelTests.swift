@@ -99,7 +99,7 @@ import Testing
         #expect(a.cost == b.cost && a.initialCost == b.initialCost, "\(what): costs differ")
     }
 
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx512ComponentMajor],
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx2, .avx512ComponentMajor],
           [(1.2, 0.0, nil), (1.2, 0.4, nil), (0.6, 0.3, 1e-3), (1.9, 0.0, 10.0), (1.0, 0.2, 0.0)] as [(Double, Double, Double?)])
     func fastKernelAgreesWithTheDoubleReference(instructionSet: ComplexNMFKernel.InstructionSet, parameters: (Double, Double, Double?)) throws {
         let (p, jitter, fixedLambda) = parameters
@@ -115,7 +115,7 @@ import Testing
         #expect(phaseError < 1e-4, "H·U-weighted phase difference \(phaseError)")
     }
 
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx512ComponentMajor])
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx2, .avx512ComponentMajor])
     func objectiveNeverIncreasesWithManyComponents(instructionSet: ComplexNMFKernel.InstructionSet) throws {
         let (y, h) = try Self.problem()
         let fast = Self.fast(y, h, start: Self.startingPoint(y, components: h.columns, jitter: 0.5), lambda: Self.lambda(y, sparsity: 1.2),
@@ -129,7 +129,7 @@ import Testing
     /// The plan's HᵀH is, entry by entry, Σ_f H[f,a]·H[f,b] in Double summed from zero over the
     /// bins in order, whatever the loops' blocking: sizes with partial register blocks (8 rows ×
     /// 16 columns) and bins past the AVX-512 loops' 128-bin chunks.
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable],
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx2],
           [(1, 1), (3, 7), (17, 129), (40, 300), (100, 257), (5, 0)] as [(Int, Int)])
     func gramIsTheProductSummedOverTheBinsInOrder(instructionSet: ComplexNMFKernel.InstructionSet, size: (Int, Int)) {
         let (bins, components) = size
@@ -152,7 +152,7 @@ import Testing
     /// Many components, in either AVX-512 layout: the tile loops' HᵀH U (several of its 32-row
     /// blocks and a partial one) and the component-major loops' (summed in the sweep, with a
     /// partial vector of components): the general sweep still follows the double reference.
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.avx512Tiles, .avx512ComponentMajor, .portable])
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.avx512Tiles, .avx512ComponentMajor, .portable, .avx2])
     func fastKernelAgreesWithTheDoubleReferenceWithManyComponents(instructionSet: ComplexNMFKernel.InstructionSet) throws {
         let (whole, notes) = try FixtureProblem.make(frames: 24)
         let y = Self.lastFrames(whole, 3)
@@ -422,6 +422,19 @@ extension ComplexNMFKernelTests {
         #expect(ComplexNMFKernel(basis: few, lambda: 0, sparsity: 1, instructionSet: .avx512ComponentMajor).instructionSet == .avx512ComponentMajor)
     }
 
+    /// `.avx2` runs the portable loops built for AVX2 + FMA wherever the CPU has them (every
+    /// AVX-512 CPU does), whatever K; `.automatic` takes them only on a CPU without AVX-512.
+    @Test func avx2IsThePortableLoopsBuiltForAVX2() {
+        let basis = RealMatrix(rows: 5, columns: 3, repeating: 1)
+        let automatic = ComplexNMFKernel(basis: basis, lambda: 0, sparsity: 1).instructionSet
+        let expected: ComplexNMFKernel.InstructionSet = automatic == .portable ? .portable : .avx2
+        for components in [3, 300] {
+            let basis = RealMatrix(rows: 5, columns: components, repeating: 1)
+            #expect(ComplexNMFKernel(basis: basis, lambda: 0, sparsity: 1, instructionSet: .avx2).instructionSet == expected, "K = \(components)")
+        }
+        #expect(ComplexNMFKernel(basis: basis, lambda: 0, sparsity: 1, instructionSet: .portable).instructionSet == .portable)
+    }
+
     /// With 200 components `ComplexNMF` runs the component-major loops, and they keep the
     /// determinism the tile loops have: the same bits for 1 and 3 threads, for frames split into
     /// blocks, and from the stopping-rule driver (whose sweeps alternate direction the same way).
@@ -458,7 +471,7 @@ extension ComplexNMFKernelTests {
     /// The kernel's own mixture-phase start (`.mixture`, written straight into the loop layout)
     /// is the run from the mixture phases given in the caller's layout, bit for bit, in every
     /// layout (zero bins included: Y = 0 has phase 1).
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.portable, .avx512Tiles, .avx512ComponentMajor])
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.portable, .avx2, .avx512Tiles, .avx512ComponentMajor])
     func mixtureStartIsTheRunFromTheGivenMixturePhases(instructionSet: ComplexNMFKernel.InstructionSet) throws {
         let (whole, h) = try Self.problem(components: 37)
         var y = Self.lastFrames(whole, 4)

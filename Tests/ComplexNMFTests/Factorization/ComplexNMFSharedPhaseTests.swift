@@ -19,7 +19,7 @@ import CComplexNMFKernel
         return try ComplexNMF(configuration: config).decompose(spectrogram: y, basis: h, initialActivations: u0)
     }
 
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx512ComponentMajor],
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.automatic, .portable, .avx2, .avx512ComponentMajor],
           [(1.2, nil), (0.6, 1e-3), (1.9, 10.0), (1.0, 0.0)] as [(Double, Double?)])
     func shortcutAgreesWithTheGeneralSweepFromTheMixturePhase(instructionSet: ComplexNMFKernel.InstructionSet,
                                                                parameters: (Double, Double?)) throws {
@@ -104,7 +104,7 @@ import CComplexNMFKernel
     /// their products in groups of up to 6 vectors and 24 components) give the bits of one frame
     /// at a time (`cnmf_shared_phase_run`, one HᵀH·U per frame), for any number of frames per
     /// call and any K (partial groups of frames and of components), on every instruction set.
-    @Test(arguments: [ComplexNMFKernel.InstructionSet.portable, .avx512Tiles, .avx512ComponentMajor], [1, 5, 20, 27, 50])
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.portable, .avx2, .avx512Tiles, .avx512ComponentMajor], [1, 5, 20, 27, 50])
     func framesSideBySideGiveTheBitsOfOneFrameAtATime(instructionSet: ComplexNMFKernel.InstructionSet, components: Int) throws {
         let (y, h) = try Problem.problem(frames: 40, components: components)
         let frames = y.columns, bins = y.rows, iterations = 30

@@ -1,0 +1,178 @@
+// The plain-C loops of the Complex NMF kernel (see cnmf_portable.c), included by
+// cnmf_portable.c (compiled for the baseline target: any CPU) and by cnmf_avx2.c (compiled
+// for AVX2 + FMA, which the compiler vectorises 8 lanes wide and whose a·b + c it fuses).
+// Before including: cnmf_internal.h, <float.h>, <math.h>, <stdlib.h>, <string.h>, and
+// CNMF_PORTABLE_TABLE, the name of the kernels table to define. Not part of the module's
+// interface.
+
+#define L CNMF_LANES
+
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_elementwise_sqrt)
+#define SQRT(x) __builtin_elementwise_sqrt(x)  // no errno, so the loop can be vectorised
+#endif
+#endif
+#ifndef SQRT
+#define SQRT(x) sqrtf(x)
+#endif
+
+static void tile_in(const cnmf_plan *plan, cnmf_workspace *ws, const float *spectrum, const float *phases) {
+    const int F = plan->bins, K = plan->components, tiles = plan->tiles;
+    // Padding lanes of the last tile: zero phases (their basis rows are zero).
+    cnmf_spectrum_in(plan, ws, spectrum);
+    if (tiles * L > F) memset(ws->ptile + (size_t)(tiles - 1) * K * 2 * L, 0, sizeof(float) * (size_t)K * 2 * L);
+    for (int f = 0; f < F; f++) {
+        const int tile = f / L, lane = f % L;
+        float *p = ws->ptile + (size_t)tile * K * 2 * L + lane;
+        const float *q = phases + (size_t)2 * K * f;
+        for (int k = 0; k < K; k++) {
+            p[(size_t)k * 2 * L] = q[2 * k];
+            p[(size_t)k * 2 * L + L] = q[2 * k + 1];
+        }
+    }
+}
+
+static void tile_out(const cnmf_plan *plan, const cnmf_workspace *ws, float *phases) {
+    for (int f = 0; f < plan->bins; f++) cnmf_tile_out_bin(plan, ws, f, phases);
+}
+
+/// One sweep over the bins of a frame, per tile of 16 bins (lanes) with U the current iterate:
+///
+///     S_f = Σ_k H[f,k] U_k,   F_f = Σ_k H[f,k] U_k P_kf,   R_f = Y_f − F_f,   cost += |R_f|²
+///     z_kf = S_f P_kf + R_f,  P_kf ← z_kf / |z_kf|  (where |z_kf| > 0),  N_k += H[f,k] |z_kf|
+///
+/// (the second line only with `update`; U is then updated from N by the caller). Tiles are
+/// taken in order, or from the last back to the first with `reverse` (see cnmf_frame_run).
+static double sweep(const cnmf_plan *plan, cnmf_workspace *ws, int update, int model, int reverse) {
+    const int K = plan->components, tiles = plan->tiles;
+    const float *u = ws->u;
+    float *numerator = ws->numerator_lanes;
+    double cost[L] = {0};
+    if (update) memset(numerator, 0, sizeof(float) * (size_t)K * L);
+    for (int n = 0; n < tiles; n++) {
+        const int tile = reverse ? tiles - 1 - n : n;
+        const float *h = plan->htile + (size_t)tile * K * L;
+        float *p = ws->ptile + (size_t)tile * K * 2 * L;
+        const float *y = ws->ytile + (size_t)tile * 2 * L;
+        // S = Σ_k H U and F = Σ_k H U P, in two interleaved partial sums (even and odd k).
+        float s0[L] = {0}, s1[L] = {0}, fr0[L] = {0}, fr1[L] = {0}, fi0[L] = {0}, fi1[L] = {0};
+        int k = 0;
+        for (; k + 1 < K; k += 2) {
+            const float *h0 = h + (size_t)k * L, *p0 = p + (size_t)k * 2 * L;
+            for (int j = 0; j < L; j++) {
+                const float c0 = h0[j] * u[k], c1 = h0[L + j] * u[k + 1];
+                s0[j] += c0;
+                s1[j] += c1;
+                fr0[j] += c0 * p0[j];
+                fi0[j] += c0 * p0[L + j];
+                fr1[j] += c1 * p0[2 * L + j];
+                fi1[j] += c1 * p0[3 * L + j];
+            }
+        }
+        if (k < K) {
+            const float *h0 = h + (size_t)k * L, *p0 = p + (size_t)k * 2 * L;
+            for (int j = 0; j < L; j++) {
+                const float c0 = h0[j] * u[k];
+                s0[j] += c0;
+                fr0[j] += c0 * p0[j];
+                fi0[j] += c0 * p0[L + j];
+            }
+        }
+        float s[L], rr[L], ri[L], scale[L];
+        for (int j = 0; j < L; j++) {
+            s[j] = s0[j] + s1[j];
+            const float fr = fr0[j] + fr1[j], fi = fi0[j] + fi1[j];
+            rr[j] = y[j] - fr;
+            ri[j] = y[L + j] - fi;
+            cost[j] += (double)rr[j] * rr[j] + (double)ri[j] * ri[j];
+            if (model) {
+                ws->mtile[(size_t)tile * 2 * L + j] = fr;
+                ws->mtile[(size_t)tile * 2 * L + L + j] = fi;
+            }
+            // S and R scaled by 2^−e, max(|S|, |R|) in [1, 2): |z|² can neither overflow nor
+            // underflow; z/|z| is unchanged and |z| = 2^e · (scaled |z|).
+            const float largest = fmaxf(fmaxf(fabsf(s[j]), fabsf(rr[j])), fmaxf(fabsf(ri[j]), FLT_MIN));
+            const int e = ilogbf(largest);
+            scale[j] = ldexpf(1.0f, e);
+            s[j] = ldexpf(s[j], -e);
+            rr[j] = ldexpf(rr[j], -e);
+            ri[j] = ldexpf(ri[j], -e);
+        }
+        if (!update) continue;
+        // z = S P + R;  P ← z/|z| where |z| > 0;  Σ_f H |z| lane-wise.
+        for (k = 0; k < K; k++) {
+            const float *hk = h + (size_t)k * L;
+            float *pr = p + (size_t)k * 2 * L, *pi = pr + L, *nk = numerator + (size_t)k * L;
+            for (int j = 0; j < L; j++) {
+                const float zr = s[j] * pr[j] + rr[j], zi = s[j] * pi[j] + ri[j];
+                const float m2 = zr * zr + zi * zi;
+                const float magnitude = SQRT(m2);
+                const int live = m2 > 0;
+                nk[j] += hk[j] * (magnitude * scale[j]);
+                pr[j] = live ? zr / magnitude : pr[j];
+                pi[j] = live ? zi / magnitude : pi[j];
+            }
+        }
+    }
+    if (update) {
+        for (int k = 0; k < K; k++) {
+            double n = 0;
+            for (int j = 0; j < L; j++) n += (double)numerator[(size_t)k * L + j];
+            ws->numerator[k] = n;
+        }
+    }
+    double total = 0;
+    for (int j = 0; j < L; j++) total += cost[j];
+    return total;
+}
+
+/// HᵀH bin by bin: each bin adds its products to the upper triangle (an inner loop of
+/// independent sums, which vectorises), which is then mirrored.
+static int gram(const float *basis, int bins, int components, int stride, double *g) {
+    memset(g, 0, sizeof(double) * (size_t)components * stride);
+    double *row = malloc(sizeof(double) * (components > 0 ? components : 1));
+    if (!row) return 0;
+    for (int f = 0; f < bins; f++) {
+        for (int k = 0; k < components; k++) row[k] = basis[(size_t)k * bins + f];
+        for (int a = 0; a < components; a++) {
+            double *ga = g + (size_t)a * stride;
+            const double ha = row[a];
+            for (int b = a; b < components; b++) ga[b] += ha * row[b];
+        }
+    }
+    free(row);
+    for (int a = 0; a < components; a++) {
+        for (int b = 0; b < a; b++) g[(size_t)a * stride + b] = g[(size_t)b * stride + a];
+    }
+    return 1;
+}
+
+static void gram_times(const cnmf_plan *plan, const double *in, double *out) {
+    const int K = plan->components, stride = plan->gram_stride;
+    for (int a = 0; a < K; a++) out[a] = 0;
+    for (int b = 0; b < K; b++) {
+        const double *g = plan->gram + (size_t)b * stride;  // HᵀH is symmetric: row b = column b
+        for (int a = 0; a < K; a++) out[a] += g[a] * in[b];
+    }
+}
+
+static void gram_times_frames(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out) {
+    for (int j = 0; j < count; j++) gram_times(plan, in + (size_t)j * stride, out + (size_t)j * stride);
+}
+
+/// power[k] = U_k^(p−1) (libm pow); returns Σ_k U_k^p (0 when λ = 0).
+static double powers(const cnmf_plan *plan, cnmf_workspace *ws) {
+    const int K = plan->components;
+    const double exponent = plan->sparsity - 1;
+    double penalty = 0;
+    for (int k = 0; k < K; k++) {
+        const double u = ws->u[k];
+        ws->activation[k] = u;
+        ws->power[k] = plan->lambda > 0 ? pow(u, exponent) : 0;
+        penalty += u * ws->power[k];
+    }
+    return penalty;
+}
+
+const cnmf_kernels CNMF_PORTABLE_TABLE = { tile_in, cnmf_tile_in_mixture, tile_out, sweep, gram, gram_times, gram_times_frames, gram_times, powers,
+    cnmf_update_activations, cnmf_portable_shared_statistics, cnmf_portable_shared_finish };
