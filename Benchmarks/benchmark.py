@@ -388,6 +388,22 @@ def complex_nmf_section(bench, repeats, workdir, cc):
     print(f"complex_nmf: kernel / numpy per element update: 1 thread {paired(kernel_one, numpy_rates, 0)}, 2 threads {paired(kernel_two, numpy_rates, 0)}; "
           f"against the median numpy rate: decompose end to end, 2 threads {api_two['updates_per_second'] / numpy_rate:6.0f}x; "
           f"decompose from the default start (shortcut), 2 threads {short_two['updates_per_second'] / numpy_rate:6.0f}x")
+    print_fallback_loops("complex_nmf", bench, dict(subcommand="complex-nmf", bins=F, components=K, frames=T_small, iterations=N, threads=1))
+
+
+def print_fallback_loops(section, bench, options, rounds=5):
+    """What CPUs without AVX-512 run, timed on this one: the plain-C loops built for the baseline
+    target (`--loops portable`) and for AVX2 + FMA (`--loops avx2`), against the loops this CPU
+    takes (`--loops automatic`), in interleaved rounds; medians and median ratios."""
+    runs = interleaved_runs(bench, {loops: dict(options, loops=loops) for loops in ("portable", "avx2", "automatic")}, rounds, 1)
+    seconds = {loops: statistics.median(r["median_seconds"] for r in reports) for loops, reports in runs.items()}
+
+    def speedup(loops):
+        return statistics.median(a["median_seconds"] / b["median_seconds"] for a, b in zip(runs["portable"], runs[loops]))
+    described = ", ".join(f"{k}={v}" for k, v in options.items() if k != "subcommand")
+    print(f"{section}: loops of CPUs without AVX-512 ({described}, {rounds} interleaved rounds): baseline build "
+          f"{seconds['portable'] * 1000:.1f} ms, AVX2 + FMA build {seconds['avx2'] * 1000:.1f} ms ({speedup('avx2'):.2f}x), "
+          f"this CPU's loops ({runs['automatic'][0]['loops']}) {seconds['automatic'] * 1000:.1f} ms ({speedup('automatic'):.2f}x)")
 
 
 def sklearn_worker(directory, beta, threads, iterations, repeats):
@@ -552,6 +568,7 @@ def nmf_section(bench, repeats, workdir, cc):
                                                   3 if have_sklearn else 0, 1, "-large")
         print(line.replace("nmf: ", f"nmf: euclid K={LARGE_K} ", 1))
     print_roofline_bound(peak, LARGE_K, F, T, N, large)
+    print_fallback_loops("nmf", bench, dict(subcommand="nmf", bins=F, components=K, frames=400, iterations=20, divergence="beta0.5", threads=1))
 
 
 def euclid_iteration_seconds(bench, F, K, T, N, rounds, repeats):
