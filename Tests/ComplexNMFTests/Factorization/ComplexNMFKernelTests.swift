@@ -300,6 +300,32 @@ import Testing
         #expect(worst < 1e-5, "|P|² − 1 up to \(worst)")
     }
 
+    /// The same on the plain-C loops (baseline and AVX2 builds), whose per-bin scaling is done
+    /// with exponent bits and powers of two, and on the AVX-512 tiles: from jittered phases (the
+    /// general sweep), scaled activations and unit phases, at 2⁻⁷⁰, 2⁴⁰ and 2⁶⁰ (where |Y|² and
+    /// the unscaled |z|² would overflow a float).
+    @Test(arguments: [ComplexNMFKernel.InstructionSet.portable, .avx2, .avx512Tiles], [0x1p-70, 0x1p40, 0x1p60] as [Double])
+    func tinyAndHugeSpectrogramsOnEveryLoops(instructionSet: ComplexNMFKernel.InstructionSet, scale: Double) throws {
+        let (y, h) = try Self.problem(frames: 6)
+        let lambda = Self.lambda(y, sparsity: 1.2)
+        let (u0, phases) = Self.startingPoint(y, components: h.columns, jitter: 0.4)
+        let plain = Self.fast(y, h, start: (u0, phases), lambda: lambda, sparsity: 1.2, iterations: 25, instructionSet: instructionSet)
+        var scaled = y, u0Scaled = u0
+        for i in 0..<scaled.values.count { scaled.values[i] = Float(Double(y.values[i]) * scale) }
+        for i in 0..<u0Scaled.values.count { u0Scaled.values[i] = Float(Double(u0.values[i]) * scale) }
+        let result = Self.fast(scaled, h, start: (u0Scaled, phases), lambda: lambda * pow(scale, 2 - 1.2), sparsity: 1.2, iterations: 25,
+                               instructionSet: instructionSet)
+        let unscaled = result.activations.values.map { Double($0) / scale }
+        #expect(relativeError(unscaled, plain.activations.values.map(Double.init)) < 1e-4)
+        #expect(result.cost.allSatisfy { $0.isFinite })
+        var worst = 0.0
+        for i in stride(from: 0, to: result.phases.values.count, by: 2) {
+            let re = Double(result.phases.values[i]), im = Double(result.phases.values[i + 1])
+            worst = max(worst, abs(re * re + im * im - 1))
+        }
+        #expect(worst < 1e-5, "|P|² − 1 up to \(worst)")
+    }
+
     @Test(arguments: [StoppingRule(maximumIterations: 5), StoppingRule(maximumIterations: 5, relativeTolerance: 1e-9)])
     func nanInTheSpectrogramIsANumericalFailureAtIterationOne(rule: StoppingRule) throws {
         let (clean, h) = try Self.problem(frames: 4)
