@@ -13,7 +13,6 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define BNMF_PORTABLE_TABLE bnmf_avx2_kernels
 #include "bnmf_portable_body.h"
-#undef L
 #define BNMF_EUCLID_PORTABLE_TABLE bnmf_euclid_avx2_kernels
 #include "bnmf_euclid_portable_body.h"
 #pragma clang attribute pop
