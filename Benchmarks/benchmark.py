@@ -167,13 +167,19 @@ def stft_section(cnmf, bench, repeats, workdir):
                   + interleaved_line([r["inverse_median_seconds"] for r in reports], theirs_inverse_only, "librosa.istft"))
 
 
+def paired(numerators, denominators, digits=2):
+    """The median of the same-round ratios numerator / denominator, with their range."""
+    ratios = sorted(a / b for a, b in zip(numerators, denominators))
+    return (f"{statistics.median(ratios):.{digits}f}x (range {ratios[0]:.{digits}f}–{ratios[-1]:.{digits}f} "
+            f"over {len(ratios)} interleaved rounds)")
+
+
 def interleaved_line(ours, theirs, name):
     """Medians of our and the reference's per-round seconds and the median of the rounds' ratios
     (their time / ours) with its range."""
     ms = 1000
-    ratios = [b / a for a, b in zip(ours, theirs)]
     return (f"ours {statistics.median(ours) * ms:6.1f} ms, {name} {statistics.median(theirs) * ms:6.1f} ms   "
-            f"ratio {statistics.median(ratios):5.2f}x (range {min(ratios):.2f}–{max(ratios):.2f} over {len(ratios)} interleaved rounds)")
+            f"ratio {paired(theirs, ours)}")
 
 
 def cnmf_bench(binary, repeats, **options):
@@ -369,10 +375,6 @@ def complex_nmf_section(bench, repeats, workdir, cc):
                                      f"{F},{K},{T_small},{N_numpy},1"], check=True, capture_output=True, text=True).stdout
             numpy_runs.append(json.loads(output))
 
-    def paired(ours, theirs, digits=2):
-        ratios = sorted(a / b for a, b in zip(ours, theirs))
-        return (f"{statistics.median(ratios):.{digits}f}x (range {ratios[0]:.{digits}f}–{ratios[-1]:.{digits}f} "
-                f"over {len(ratios)} interleaved rounds)")
     if cc is not None:
         best = [max(a, b) for a, b in zip(natural, tiled)]
         print(f"complex_nmf: C yardstick (cc -O3 -march=native -ffast-math), 1 thread: natural layout {statistics.median(natural) / G:5.2f}, "
