@@ -128,14 +128,19 @@ def stft_section(cnmf, bench, repeats, workdir):
     #    slow moment of this shared host hits both sides; each ratio is the median of the rounds'.
     y, _ = sf.read(wav, dtype="float32")
     S = librosa.stft(y, n_fft=2048, hop_length=512)
+    #    Each round also times our transforms with FFTW_ESTIMATE plans for every size (what the
+    #    package did before it shipped FFTW wisdom, see FFTWisdom.swift), on 1 and 2 threads.
     inside = {1: [], 2: []}
+    estimate = {1: [], 2: []}
     theirs_forward, theirs_inverse_only = [], []
     if os.access(bench, os.X_OK):
         for _ in range(STFT_ROUNDS):
-            for threads in (1, 2):
-                output = subprocess.run([bench, "stft", wav, "--threads", str(threads), "--repeats", str(max(5, repeats)),
-                                         "--scratch", os.path.join(workdir, "bench.npy")], check=True, capture_output=True, text=True).stdout
-                inside[threads].append(json.loads(output))
+            for plans, reports in (("shipped-wisdom", inside), ("estimate", estimate)):
+                for threads in (1, 2):
+                    output = subprocess.run([bench, "stft", wav, "--threads", str(threads), "--repeats", str(max(5, repeats)),
+                                             "--plans", plans, "--scratch", os.path.join(workdir, "bench.npy")],
+                                            check=True, capture_output=True, text=True).stdout
+                    reports[threads].append(json.loads(output))
             theirs_forward.append(median_seconds(lambda: librosa.stft(y, n_fft=2048, hop_length=512), repeats))
             theirs_inverse_only.append(median_seconds(lambda: librosa.istft(S, hop_length=512, n_fft=2048, length=len(y)), repeats))
         for threads, reports in inside.items():
@@ -143,8 +148,17 @@ def stft_section(cnmf, bench, repeats, workdir):
                   + interleaved_line([r["forward_median_seconds"] for r in reports], theirs_forward, "librosa.stft"))
         r = inside[2][-1]
         print(f"stft: in process, our stages (2 threads, last round): decode {r['decode_median_seconds'] * ms:.1f} ms, STFT + .npy write "
-              f"{r['forward_and_write_median_seconds'] * ms:.1f} ms, first FFTW plan {r['first_plan_seconds'] * ms:.1f} ms; "
+              f"{r['forward_and_write_median_seconds'] * ms:.1f} ms, first FFTW plan {r['first_plan_seconds'] * ms:.1f} ms "
+              f"(forward plan: {r['forward_plan']}, inverse plan: {r['inverse_plan']}); "
               f"sf.read {median_seconds(lambda: sf.read(wav, dtype='float32'), repeats) * ms:.1f} ms")
+        for threads in (1, 2):
+            def stage(reports, name):
+                return [report[name + "_median_seconds"] for report in reports[threads]]
+            print(f"stft: in process, shipped-wisdom FFTW plans vs FFTW_ESTIMATE plans, {threads} thread{'s' if threads > 1 else ' '}: "
+                  f"STFT {statistics.median(stage(inside, 'forward')) * ms:.1f} vs {statistics.median(stage(estimate, 'forward')) * ms:.1f} ms, "
+                  f"{paired(stage(estimate, 'forward'), stage(inside, 'forward'))}; "
+                  f"ISTFT {statistics.median(stage(inside, 'inverse')) * ms:.1f} vs {statistics.median(stage(estimate, 'inverse')) * ms:.1f} ms, "
+                  f"{paired(stage(estimate, 'inverse'), stage(inside, 'inverse'))}")
     else:
         print(f"stft: in-process comparison skipped, {bench} is not built")
 

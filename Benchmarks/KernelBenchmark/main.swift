@@ -198,8 +198,15 @@ struct STFTBenchmark: ParsableCommand {
     @Option(help: "Worker threads (default: all cores for long inputs).") var threads: Int?
     @Option(help: "Timed runs (the median is reported).") var repeats = 5
     @Option(help: "Scratch .npy path for the write timing.") var scratch = "/tmp/cnmf-bench-stft.npy"
+    @Option(help: "FFTW plans: shipped-wisdom (what the package does: the shipped FFTW_PATIENT plans where there are some) or estimate (FFTW_ESTIMATE for every size).")
+    var plans: Plans = .shippedWisdom
+
+    enum Plans: String, ExpressibleByArgument, CaseIterable {
+        case shippedWisdom = "shipped-wisdom", estimate
+    }
 
     func run() throws {
+        FFTPlan.usesShippedWisdom = plans == .shippedWisdom
         func time(_ body: () throws -> Void) rethrows -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
@@ -234,6 +241,8 @@ struct STFTBenchmark: ParsableCommand {
             "samples": restored.count, "sample_rate": signal.sampleRate, "n_fft": nFFT, "hop_length": hop,
             "bins": spectrogram.rows, "frames": spectrogram.columns, "threads": threads ?? availableCoreCount,
             "first_plan_seconds": planSeconds, "peak_rss_bytes": peakResidentBytes(),
+            "forward_plan": FFTPlan.shared(size: nFFT).source(inverse: false).rawValue,
+            "inverse_plan": FFTPlan.shared(size: nFFT).source(inverse: true).rawValue,
         ]
         for (stage, seconds) in stages {
             report[stage + "_seconds"] = seconds
