@@ -12,7 +12,9 @@ Sections
                their own; (2) the same work inside an already running Python vs our whole process;
                (3) in process, the transform alone: our library STFT of the decoded samples (timed in
                `cnmf-bench stft`, 1 and 2 threads) vs librosa.stft of the same array timed here. The same
-               three for `cnmf resynth` / librosa.istft (+ soundfile.write).
+               three for `cnmf resynth` / librosa.istft (+ soundfile.write). Each round of (3) also times
+               our transforms with FFTW_ESTIMATE plans (`cnmf-bench stft --plans estimate`) against the
+               plans from the shipped FFTW wisdom that the package uses (Spectral/FFTWisdom.swift).
   nmf          `NMF.decompose` (`cnmf-bench nmf`, fixed basis) vs scikit-learn's
                non_negative_factorization(update_H=False, solver='mu', tol=0) on the same float32 data,
                K = 88, F = 1025, T = 2000, 100 iterations, Euclidean, KL and beta = 0.5, 1 and 2

@@ -24,15 +24,6 @@ import Testing
         expectTransformsMatchDouble(plan)
     }
 
-    /// The shipped wisdom is for the library the package builds against on its reference
-    /// system (Debian's libfftw3-dev); another version imports none of it.
-    @Test func wisdomIsOnlyOfferedToItsOwnLibrary() {
-        #expect(FFTWisdom.shippedLibraryVersion.hasPrefix("fftw-3."))
-        if !FFTWisdom.matchesLibrary {
-            #expect(!FFTWisdom.importShipped(size: 2048))
-        }
-    }
-
     /// r2c of seeded noise against `referenceDFT`, and c2r of that spectrum back (n·x): the
     /// error relative to the whole vector's norm, ≈ ε·log₂ n for a float FFT.
     private func expectTransformsMatchDouble(_ plan: FFTPlan) {
