@@ -7,4 +7,8 @@
 #include <string.h>
 
 #define BNMF_EUCLID_PORTABLE_TABLE bnmf_euclid_portable_kernels
+#if defined(__x86_64__) && !defined(__AVX__)
+// Baseline x86-64 has 16 vector registers of 4 floats: 2 rows × 16 frames of accumulators.
+#define GRAM_ROWS 2
+#endif
 #include "bnmf_euclid_portable_body.h"

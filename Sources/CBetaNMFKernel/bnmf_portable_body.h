@@ -31,6 +31,27 @@ static void prepare(const bnmf_plan *plan, bnmf_workspace *ws, int slots) {
     }
 }
 
+/// Frames run side by side in both passes: each load of a piece of H feeds all of them, and
+/// their sums are independent chains (one frame at a time, a tile's Λ was one chain per lane,
+/// bound by the latency of its adds). Every sum keeps its order (k ascending in the model, f
+/// ascending in the sums), so each frame's results are those of one frame at a time.
+/// Frames per block of the model pass (4 × 16 lanes of Λ: 8 AVX2 registers).
+#define MODEL_FRAMES 4
+/// Frames and components per block of the sums (2 frames × 16 components × num and den: 8 AVX2
+/// registers).
+#define SUMS_FRAMES 2
+#define SUMS_COMPONENTS 16
+_Static_assert(BNMF_SLOT_BLOCK % MODEL_FRAMES == 0 && BNMF_SLOT_BLOCK % SUMS_FRAMES == 0, "slots come in whole blocks");
+_Static_assert(SUMS_COMPONENTS == L, "kpad is a multiple of SUMS_COMPONENTS");
+
+/// 16 floats, one per lane, in whatever vectors the target has (2 with AVX2, 4 with SSE2 or
+/// NEON). Written as a vector type because the compiler scalarised the frames-by-lanes arrays
+/// of plain C; each lane's arithmetic is that of the scalar code (a·b + c fused where the
+/// target has FMA, as the compiler fuses the scalar expression).
+typedef float lanes __attribute__((vector_size(sizeof(float) * L)));
+/// One double per frame of a model block.
+typedef double frame_costs __attribute__((vector_size(sizeof(double) * MODEL_FRAMES)));
+
 /// Per slot and tile: Λ = ε + Σ_k u_k H[:, k] (k in order), then per bin the weights and
 ///     kl:    d = (Λ − ε) − v log Λ                      (+ constant: v log(v+ε) − v)
 ///     β = ½: d = 2 ((Λ − v) / (√Λ + √v))² / √Λ           (= 2√Λ + 2v/√Λ − 4√v, no cancellation)
@@ -39,67 +60,113 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
     const int F = plan->bins, K = plan->components;
     const size_t Kp = (size_t)plan->kpad, Fp = plan->fpad;
     const float eps = plan->epsf;
-    for (int j = 0; j < slots; j++) {
-        const float *u = ws->uf + j * Kp, *v = ws->v[j], *root = ws->root + j * Fp;
-        float *wa = ws->wa + j * Fp, *wb = ws->wb + j * Fp;
-        double cost = 0;
+    for (int j0 = 0; j0 < slots; j0 += MODEL_FRAMES) {
+        // Lane j: frame j0 + j's cost, its terms added in bin order.
+        frame_costs cost = { 0 };
         for (int tile = 0; tile < plan->tiles; tile++) {
-            float lambda[L];
-            for (int l = 0; l < L; l++) lambda[l] = eps;
+            lanes lambda[MODEL_FRAMES];
+            for (int j = 0; j < MODEL_FRAMES; j++) lambda[j] = (lanes){ 0 } + eps;
             const float *h = plan->htile + (size_t)tile * K * L;
+            const float *u = ws->uf + (size_t)j0 * Kp;
             for (int k = 0; k < K; k++) {
-                const float uk = u[k];
-                for (int l = 0; l < L; l++) lambda[l] += uk * h[(size_t)k * L + l];
+                lanes hk;
+                memcpy(&hk, h + (size_t)k * L, sizeof hk);
+                for (int j = 0; j < MODEL_FRAMES; j++) lambda[j] += u[(size_t)j * Kp + (size_t)k] * hk;
             }
             const int f0 = tile * L, n = F - f0 < L ? F - f0 : L;
-            for (int l = 0; l < n; l++) {
-                const int f = f0 + l;
-                const float x = lambda[l], y = v[f];
+            double terms[L][MODEL_FRAMES];
+            for (int j = 0; j < MODEL_FRAMES; j++) {
+                // v of the tile (zero beyond F: v holds F floats).
+                lanes y = { 0 };
+                if (n == L) memcpy(&y, ws->v[j0 + j] + f0, sizeof y);
+                else memcpy(&y, ws->v[j0 + j] + f0, sizeof(float) * (size_t)n);
+                const lanes x = lambda[j];
+                float *wa = ws->wa + (size_t)(j0 + j) * Fp + f0, *wb = ws->wb + (size_t)(j0 + j) * Fp + f0;
+                float xs[L], ys[L];
+                memcpy(xs, &x, sizeof xs);
+                memcpy(ys, &y, sizeof ys);
                 switch (plan->kind) {
-                case BNMF_KL:
-                    if (update) wa[f] = y / x;
-                    cost += (double)(x - eps) - (double)y * log((double)x);
+                case BNMF_KL: {
+                    if (update) {
+                        const lanes w = y / x;
+                        memcpy(wa, &w, sizeof w);
+                    }
+                    for (int l = 0; l < n; l++) terms[l][j] = (double)(xs[l] - eps) - (double)ys[l] * log((double)xs[l]);
                     break;
+                }
                 case BNMF_HALF: {
-                    const float r = 1 / sqrtf(x);
-                    if (update) { wb[f] = r; wa[f] = y * r * r * r; }
-                    const float z = (x - y) / (x * r + root[f]);
-                    cost += (double)(2 * z * z * r);
+                    // Exact square root and division, lane-wise (the vector forms set no errno).
+                    lanes root;
+                    memcpy(&root, ws->root + (size_t)(j0 + j) * Fp + f0, sizeof root);
+                    const lanes r = 1 / __builtin_elementwise_sqrt(x);
+                    if (update) {
+                        const lanes w = y * r * r * r;
+                        memcpy(wb, &r, sizeof r);
+                        memcpy(wa, &w, sizeof w);
+                    }
+                    const lanes z = (x - y) / (x * r + root);
+                    const lanes t = 2 * z * z * r;
+                    float ts[L];
+                    memcpy(ts, &t, sizeof ts);
+                    for (int l = 0; l < n; l++) terms[l][j] = (double)ts[l];
                     break;
                 }
                 case BNMF_IS: {
-                    const float r = 1 / x;
-                    if (update) { wb[f] = r; wa[f] = y * r * r; }
-                    cost += (double)(y + eps) / (double)x + log((double)x);
+                    if (update) {
+                        const lanes r = 1 / x, w = y * r * r;
+                        memcpy(wb, &r, sizeof r);
+                        memcpy(wa, &w, sizeof w);
+                    }
+                    for (int l = 0; l < n; l++) terms[l][j] = (double)(ys[l] + eps) / (double)xs[l] + log((double)xs[l]);
                     break;
                 }
                 case BNMF_EUCLID:  // (bnmf_euclid_portable.c)
+                    for (int l = 0; l < n; l++) terms[l][j] = 0;
                     break;
                 }
             }
+            for (int l = 0; l < n; l++) {
+                frame_costs add;
+                memcpy(&add, terms[l], sizeof add);
+                cost += add;
+            }
         }
-        ws->cost[j] = ws->constant[j] + cost;
+        double costs[MODEL_FRAMES];
+        memcpy(costs, &cost, sizeof costs);
+        for (int j = 0; j < MODEL_FRAMES; j++) ws->cost[j0 + j] = ws->constant[j0 + j] + costs[j];
     }
 }
 
-/// num_k = Σ_f H[f,k] wa_f and den_k = Σ_f H[f,k] wb_f, f in order, lane-wise over k.
-static void sums(const bnmf_plan *plan, bnmf_workspace *ws, int slots) {
+/// num_k = Σ_f H[f,k] wa_f and (with `withDen`) den_k = Σ_f H[f,k] wb_f, f in order, for the
+/// SUMS_FRAMES frames from j0 and the SUMS_COMPONENTS components from k0, in registers.
+static inline void sums_block(const bnmf_plan *plan, bnmf_workspace *ws, int j0, size_t k0, const int withDen) {
     const int F = plan->bins;
     const size_t Kp = (size_t)plan->kpad, Fp = plan->fpad;
+    lanes num[SUMS_FRAMES], den[SUMS_FRAMES];
+    for (int j = 0; j < SUMS_FRAMES; j++) num[j] = den[j] = (lanes){ 0 };
+    const float *wa = ws->wa + (size_t)j0 * Fp, *wb = ws->wb + (size_t)j0 * Fp;
+    for (int f = 0; f < F; f++) {
+        lanes h;
+        memcpy(&h, plan->hrow + (size_t)f * Kp + k0, sizeof h);
+        for (int j = 0; j < SUMS_FRAMES; j++) {
+            num[j] += h * wa[(size_t)j * Fp + (size_t)f];
+            if (withDen) den[j] += h * wb[(size_t)j * Fp + (size_t)f];
+        }
+    }
+    for (int j = 0; j < SUMS_FRAMES; j++) {
+        memcpy(ws->num + (size_t)(j0 + j) * Kp + k0, &num[j], sizeof num[j]);
+        memcpy(ws->den + (size_t)(j0 + j) * Kp + k0, &den[j], sizeof den[j]);
+    }
+}
+
+/// num_k = Σ_f H[f,k] wa_f and den_k = Σ_f H[f,k] wb_f (den zero for KL), f in order, lane-wise over k.
+static void sums(const bnmf_plan *plan, bnmf_workspace *ws, int slots) {
+    const size_t Kp = (size_t)plan->kpad;
     const int withDen = plan->kind != BNMF_KL;
-    for (int j = 0; j < slots; j++) {
-        float *num = ws->num + j * Kp, *den = ws->den + j * Kp;
-        const float *wa = ws->wa + j * Fp, *wb = ws->wb + j * Fp;
-        memset(num, 0, sizeof(float) * Kp);
-        memset(den, 0, sizeof(float) * Kp);
-        for (int f = 0; f < F; f++) {
-            const float *h = plan->hrow + (size_t)f * Kp;
-            const float a = wa[f];
-            for (size_t k = 0; k < Kp; k++) num[k] += h[k] * a;
-            if (withDen) {
-                const float b = wb[f];
-                for (size_t k = 0; k < Kp; k++) den[k] += h[k] * b;
-            }
+    for (int j0 = 0; j0 < slots; j0 += SUMS_FRAMES) {
+        for (size_t k0 = 0; k0 < Kp; k0 += SUMS_COMPONENTS) {
+            if (withDen) sums_block(plan, ws, j0, k0, 1);
+            else sums_block(plan, ws, j0, k0, 0);
         }
     }
 }
