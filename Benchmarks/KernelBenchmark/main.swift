@@ -35,15 +35,11 @@ struct ComplexNMFBenchmark: ParsableCommand {
     var tolerance: Double?
     @Option(help: "decompose only: mixture (the default start, which takes the exact shared-phase shortcut) or random (seeded random initial phases, made before the timing: the general sweep).")
     var start: Start = .mixture
-    @Option(help: "kernel only: automatic (the loops ComplexNMF takes for K), tiles or component-major (AVX-512 layouts forced), avx2 (the plain-C loops built for AVX2 + FMA, what CPUs without AVX-512 run) or portable (the same loops for any CPU).")
+    @Option(help: "automatic (the loops ComplexNMF takes for K), tiles or component-major (AVX-512 layouts forced), avx2 (the plain-C loops built for AVX2 + FMA, what CPUs without AVX-512 run) or portable (the same loops for any CPU).")
     var loops: ComplexNMFKernelBenchmark.Loops = .automatic
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case kernel, decompose }
     enum Start: String, ExpressibleByArgument, CaseIterable { case mixture, random }
-
-    func validate() throws {
-        if loops != .automatic && mode != .kernel { throw ValidationError("--loops applies to --mode kernel only") }
-    }
 
     func run() throws {
         var generator = SeededRandomGenerator(seed: 12_345)
@@ -88,7 +84,8 @@ struct ComplexNMFBenchmark: ParsableCommand {
                 finalCost = ComplexNMFKernelBenchmark.run(spectrogram: y, basis: h, lambda: lambda, sparsity: config.sparsity,
                                                           activations: &activations, phases: &phases, iterations: iterations, threads: threads, loops: loops).last ?? .nan
             case .decompose:
-                finalCost = try nmf.decompose(spectrogram: y, basis: h, initialActivations: u0, initialPhases: initialPhases).cost.last ?? .nan
+                finalCost = try nmf.decompose(spectrogram: y, basis: h, initialActivations: u0, initialPhases: initialPhases,
+                                              loops: loops).cost.last ?? .nan
             }
             if run > 0 { seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9) }
         }
@@ -96,7 +93,7 @@ struct ComplexNMFBenchmark: ParsableCommand {
         let updates = Double(components) * Double(bins) * Double(frames) * Double(iterations)
         let report: [String: Any] = [
             "bins": bins, "components": components, "frames": frames, "iterations": iterations, "threads": threads,
-            "mode": mode.rawValue, "start": mode == .decompose ? start.rawValue : "mixture", "loops": ComplexNMFKernelBenchmark.loopsInUse(components: components, loops: mode == .kernel ? loops : .automatic),
+            "mode": mode.rawValue, "start": mode == .decompose ? start.rawValue : "mixture", "loops": ComplexNMFKernelBenchmark.loopsInUse(components: components, loops: loops),
             "seconds": seconds, "median_seconds": median, "updates_per_second": updates / median,
             "final_cost": finalCost, "peak_rss_bytes": peakResidentBytes(),
         ]

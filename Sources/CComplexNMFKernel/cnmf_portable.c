@@ -12,4 +12,8 @@
 #include <string.h>
 
 #define CNMF_PORTABLE_TABLE cnmf_portable_kernels
+#if defined(__x86_64__) && !defined(__AVX__)
+// Baseline x86-64 has 16 vector registers of 2 doubles: 2 vectors × 8 rows of accumulators.
+#define GRAM_FRAMES 2
+#endif
 #include "cnmf_portable_body.h"

@@ -183,8 +183,47 @@ static void gram_times(const cnmf_plan *plan, const double *in, double *out) {
     }
 }
 
+/// 8 doubles of one vector, in whatever vectors the target has (2 with AVX2, 4 with SSE2 or NEON);
+/// each lane's arithmetic is that of the scalar code (a·b + c fused where the target has FMA,
+/// as the compiler fuses the scalar expression).
+typedef double gram_lanes __attribute__((vector_size(sizeof(double) * 8)));
+/// Vectors per register block of gram_times_frames: 4 × 8 doubles are 8 AVX2 or 16 NEON
+/// registers. The including file may set fewer (baseline x86-64: 16 registers of 2 doubles).
+#ifndef GRAM_FRAMES
+#define GRAM_FRAMES 4
+#endif
+
+/// gram_times of `frames` vectors from j0, rows a0 … a0 + 7, the sums in registers.
+static inline __attribute__((always_inline)) void gram_times_block(const cnmf_plan *plan, const double *in, size_t stride, double *out,
+                                                                   int j0, int a0, const int frames) {
+    const int K = plan->components, gs = plan->gram_stride;
+    gram_lanes acc[GRAM_FRAMES];
+    for (int j = 0; j < frames; j++) acc[j] = (gram_lanes){ 0 };
+    for (int b = 0; b < K; b++) {
+        gram_lanes g;  // row b = column b (HᵀH is symmetric); gram_stride is a multiple of 8
+        memcpy(&g, plan->gram + (size_t)b * gs + a0, sizeof g);
+        for (int j = 0; j < frames; j++) acc[j] += g * in[(size_t)(j0 + j) * stride + (size_t)b];
+    }
+    const int rows = K - a0 < 8 ? K - a0 : 8;
+    for (int j = 0; j < frames; j++) memcpy(out + (size_t)(j0 + j) * stride + a0, &acc[j], sizeof(double) * (size_t)rows);
+}
+
+/// gram_times of `count` vectors in register blocks of GRAM_FRAMES vectors × 8 rows: HᵀH is read
+/// once per block of vectors, and every entry is the sum gram_times forms (b in order, from
+/// zero), so the bits are those of one vector at a time.
 static void gram_times_frames(const cnmf_plan *plan, int count, const double *in, size_t stride, double *out) {
-    for (int j = 0; j < count; j++) gram_times(plan, in + (size_t)j * stride, out + (size_t)j * stride);
+    _Static_assert(GRAM_FRAMES >= 1 && GRAM_FRAMES <= 4, "the switch below covers up to 3 vectors left");
+    const int K = plan->components;
+    for (int a0 = 0; a0 < K; a0 += 8) {
+        int j0 = 0;
+        for (; j0 + GRAM_FRAMES <= count; j0 += GRAM_FRAMES) gram_times_block(plan, in, stride, out, j0, a0, GRAM_FRAMES);
+        switch (count - j0) {
+        case 1: gram_times_block(plan, in, stride, out, j0, a0, 1); break;
+        case 2: gram_times_block(plan, in, stride, out, j0, a0, 2); break;
+        case 3: gram_times_block(plan, in, stride, out, j0, a0, 3); break;
+        default: break;
+        }
+    }
 }
 
 /// power[k] = U_k^(p−1) (libm pow); returns Σ_k U_k^p (0 when λ = 0).

@@ -81,6 +81,15 @@ public struct ComplexNMF: Sendable {
     public func decompose(spectrogram: ComplexMatrix, basis: RealMatrix, initialActivations: RealMatrix,
                           initialPhases: PhaseTensor? = nil, frameOffset: Int = 0, stream: UInt64 = 0,
                           progress: ((IterationProgress) -> Void)? = nil) throws -> ComplexNMFResult {
+        try decompose(spectrogram: spectrogram, basis: basis, initialActivations: initialActivations, initialPhases: initialPhases,
+                      frameOffset: frameOffset, stream: stream, instructionSet: .automatic, progress: progress)
+    }
+
+    /// `decompose` on the loops `instructionSet` (`.automatic` for the public call; benchmarks
+    /// force others).
+    func decompose(spectrogram: ComplexMatrix, basis: RealMatrix, initialActivations: RealMatrix,
+                   initialPhases: PhaseTensor?, frameOffset: Int, stream: UInt64, instructionSet: ComplexNMFKernel.InstructionSet,
+                   progress: ((IterationProgress) -> Void)?) throws -> ComplexNMFResult {
         try configuration.validate()
         let bins = spectrogram.rows, frames = spectrogram.columns, components = basis.columns
         precondition(basis.rows == bins, "basis has \(basis.rows) bins, spectrogram \(bins)")
@@ -98,7 +107,7 @@ public struct ComplexNMF: Sendable {
         for i in 0..<activations.values.count {
             activations.values[i] = max(activations.values[i], NumericalGuards.activationFloor)
         }
-        let kernel = ComplexNMFKernel(basis: basis, lambda: lambda, sparsity: p)
+        let kernel = ComplexNMFKernel(basis: basis, lambda: lambda, sparsity: p, instructionSet: instructionSet)
         let threads = max(1, min(configuration.threadCount, frames))
         let rule = configuration.stopping
         let perFrame = 2 * components * bins

@@ -63,3 +63,15 @@ public enum ComplexNMFKernelBenchmark {
         return run.cost
     }
 }
+
+@_spi(Benchmarks)
+extension ComplexNMF {
+    /// `decompose(spectrogram:basis:initialActivations:initialPhases:)` on the loops `loops` (so
+    /// that the shared-phase shortcut and the general sweep of a CPU without AVX-512 can be timed
+    /// end to end on one that has it).
+    public func decompose(spectrogram: ComplexMatrix, basis: RealMatrix, initialActivations: RealMatrix,
+                          initialPhases: PhaseTensor?, loops: ComplexNMFKernelBenchmark.Loops) throws -> ComplexNMFResult {
+        try decompose(spectrogram: spectrogram, basis: basis, initialActivations: initialActivations, initialPhases: initialPhases,
+                      frameOffset: 0, stream: 0, instructionSet: loops.instructionSet, progress: nil)
+    }
+}
