@@ -10,9 +10,9 @@ import Foundation
 /// threads, each with its own buffers from `makeBuffers()` (which also remember the plan, so
 /// execution takes no lock). The algorithm, and therefore every rounding, is the same on every
 /// run: a size with shipped wisdom (`FFTWisdom`, the powers of two) gets the FFTW_PATIENT plan
-/// that wisdom records (1.2–1.9× faster per transform than FFTW_ESTIMATE's), planned with
-/// `FFTW_WISDOM_ONLY`, which times nothing; any other size, or another FFTW library, gets
-/// FFTW_ESTIMATE. (Planning with FFTW_MEASURE or FFTW_PATIENT at run time picks the algorithm
+/// that wisdom records (1.1–1.9× faster per transform than FFTW_ESTIMATE's in two runs of the
+/// generator), planned with `FFTW_WISDOM_ONLY`, which times nothing; any other size, or another
+/// FFTW library, gets FFTW_ESTIMATE. (Planning with FFTW_MEASURE or FFTW_PATIENT at run time picks the algorithm
 /// by timing, so two runs could differ.)
 public final class FFTPlan: @unchecked Sendable {
     /// Where a plan came from.

@@ -2,7 +2,7 @@ import CFFTW
 
 /// The FFTW wisdom the package ships (`FFTWisdom+Shipped.swift`, made by
 /// `scripts/make_fftw_wisdom.py`): for each power-of-two transform size, the FFTW_PATIENT plans
-/// of the r2c and c2r problems `FFTPlan` makes. Those plans were 1.2–1.9× faster per transform
+/// of the r2c and c2r problems `FFTPlan` makes. Those plans were 1.1–1.9× faster per transform
 /// than FFTW_ESTIMATE's on the development machine (README, "Performance").
 ///
 /// FFTW_MEASURE and FFTW_PATIENT pick their algorithm by timing at run time, so two runs could
