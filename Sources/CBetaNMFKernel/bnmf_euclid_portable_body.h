@@ -43,28 +43,24 @@ static void store(const bnmf_plan *plan, const bnmf_workspace *ws, int count, do
     }
 }
 
-/// 16 of a block's frames, one per lane, in whatever vectors the target has (2 with AVX2, 4 with
-/// SSE2 or NEON); each lane's arithmetic is that of the scalar code (a·b + c fused where the
-/// target has FMA, as the compiler fuses the scalar expression).
-typedef float frame_lanes __attribute__((vector_size(sizeof(float) * 16)));
 /// Rows of G per register block of gram_rows: 4 × 16 frames are 8 AVX2 or 16 NEON registers of
 /// accumulators. The including file may set fewer (baseline x86-64: 16 registers of 4 floats).
 #ifndef GRAM_ROWS
 #define GRAM_ROWS 4
 #endif
 
-/// gu[a][j] = Σ_b G[b, a] u[b][j] (b in order) for `rows` rows from a0 and the 16 frames from j,
-/// summed in registers.
+/// gu[a][j] = Σ_b G[b, a] u[b][j] (b in order) for `rows` rows from a0 and the BNMF_LANES frames
+/// from j (one vector, bnmf_lanes), summed in registers.
 static inline __attribute__((always_inline)) void gram_rows(const bnmf_plan *plan, const float *u, float *gu, int a0, int j,
                                                             const int rows) {
     enum { B = BNMF_EUCLID_BLOCK };
     const int K = plan->components;
     const size_t Kp = (size_t)plan->kpad;
-    frame_lanes acc[GRAM_ROWS];
-    for (int r = 0; r < rows; r++) acc[r] = (frame_lanes){ 0 };
+    bnmf_lanes acc[GRAM_ROWS];
+    for (int r = 0; r < rows; r++) acc[r] = (bnmf_lanes){ 0 };
     for (int b = 0; b < K; b++) {
         const float *g = plan->gram + (size_t)b * Kp + a0;
-        frame_lanes ub;
+        bnmf_lanes ub;
         memcpy(&ub, u + (size_t)b * B + j, sizeof ub);
         for (int r = 0; r < rows; r++) acc[r] += g[r] * ub;
     }
@@ -77,13 +73,13 @@ static inline __attribute__((always_inline)) void gram_rows(const bnmf_plan *pla
 /// stores).
 static void gram(const bnmf_plan *plan, bnmf_workspace *ws, int j0) {
     enum { B = BNMF_EUCLID_BLOCK };
-    _Static_assert(B % 16 == 0, "a block is whole vectors of 16 frames");
+    _Static_assert(B % BNMF_LANES == 0, "a block is whole vectors of frames");
     _Static_assert(GRAM_ROWS >= 1 && GRAM_ROWS <= 4, "the switch below covers up to 3 rows left");
     const int K = plan->components;
     const size_t Kp = (size_t)plan->kpad, at = euclid_index(Kp, j0, 0);
     const float *u = ws->uf + at;
     float *gu = ws->gu + at;
-    for (int j = 0; j < B; j += 16) {
+    for (int j = 0; j < B; j += BNMF_LANES) {
         int a0 = 0;
         for (; a0 + GRAM_ROWS <= K; a0 += GRAM_ROWS) gram_rows(plan, u, gu, a0, j, GRAM_ROWS);
         switch (K - a0) {  // (at most GRAM_ROWS − 1 rows left)

@@ -21,6 +21,13 @@
 #include <stddef.h>
 
 #define BNMF_LANES 16
+
+/// BNMF_LANES floats, one per lane, in whatever vectors the target has (2 with AVX2, 4 with SSE2
+/// or NEON), for the plain-C loops (bnmf_portable_body.h, bnmf_euclid_portable_body.h): written
+/// as a vector type because the compiler scalarised the same loops over plain C arrays of
+/// frames × lanes. Each lane's arithmetic is that of the scalar code (a·b + c fused where the
+/// target has FMA, as the compiler fuses the scalar expression).
+typedef float bnmf_lanes __attribute__((vector_size(sizeof(float) * BNMF_LANES)));
 #define BNMF_SLOT_BLOCK 8
 /// Largest group (frames per group) a plan accepts.
 #define BNMF_MAX_GROUP 64

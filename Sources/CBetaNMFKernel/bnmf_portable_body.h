@@ -44,11 +44,6 @@ static void prepare(const bnmf_plan *plan, bnmf_workspace *ws, int slots) {
 _Static_assert(BNMF_SLOT_BLOCK % MODEL_FRAMES == 0 && BNMF_SLOT_BLOCK % SUMS_FRAMES == 0, "slots come in whole blocks");
 _Static_assert(SUMS_COMPONENTS == L, "kpad is a multiple of SUMS_COMPONENTS");
 
-/// 16 floats, one per lane, in whatever vectors the target has (2 with AVX2, 4 with SSE2 or
-/// NEON). Written as a vector type because the compiler scalarised the frames-by-lanes arrays
-/// of plain C; each lane's arithmetic is that of the scalar code (a·b + c fused where the
-/// target has FMA, as the compiler fuses the scalar expression).
-typedef float lanes __attribute__((vector_size(sizeof(float) * L)));
 /// One double per frame of a model block.
 typedef double frame_costs __attribute__((vector_size(sizeof(double) * MODEL_FRAMES)));
 
@@ -64,12 +59,12 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
         // Lane j: frame j0 + j's cost, its terms added in bin order.
         frame_costs cost = { 0 };
         for (int tile = 0; tile < plan->tiles; tile++) {
-            lanes lambda[MODEL_FRAMES];
-            for (int j = 0; j < MODEL_FRAMES; j++) lambda[j] = (lanes){ 0 } + eps;
+            bnmf_lanes lambda[MODEL_FRAMES];
+            for (int j = 0; j < MODEL_FRAMES; j++) lambda[j] = (bnmf_lanes){ 0 } + eps;
             const float *h = plan->htile + (size_t)tile * K * L;
             const float *u = ws->uf + (size_t)j0 * Kp;
             for (int k = 0; k < K; k++) {
-                lanes hk;
+                bnmf_lanes hk;
                 memcpy(&hk, h + (size_t)k * L, sizeof hk);
                 for (int j = 0; j < MODEL_FRAMES; j++) lambda[j] += u[(size_t)j * Kp + (size_t)k] * hk;
             }
@@ -77,10 +72,10 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
             double terms[L][MODEL_FRAMES];
             for (int j = 0; j < MODEL_FRAMES; j++) {
                 // v of the tile (zero beyond F: v holds F floats).
-                lanes y = { 0 };
+                bnmf_lanes y = { 0 };
                 if (n == L) memcpy(&y, ws->v[j0 + j] + f0, sizeof y);
                 else memcpy(&y, ws->v[j0 + j] + f0, sizeof(float) * (size_t)n);
-                const lanes x = lambda[j];
+                const bnmf_lanes x = lambda[j];
                 float *wa = ws->wa + (size_t)(j0 + j) * Fp + f0, *wb = ws->wb + (size_t)(j0 + j) * Fp + f0;
                 float xs[L], ys[L];
                 memcpy(xs, &x, sizeof xs);
@@ -88,7 +83,7 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
                 switch (plan->kind) {
                 case BNMF_KL: {
                     if (update) {
-                        const lanes w = y / x;
+                        const bnmf_lanes w = y / x;
                         memcpy(wa, &w, sizeof w);
                     }
                     for (int l = 0; l < n; l++) terms[l][j] = (double)(xs[l] - eps) - (double)ys[l] * log((double)xs[l]);
@@ -96,16 +91,16 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
                 }
                 case BNMF_HALF: {
                     // Exact square root and division, lane-wise (the vector forms set no errno).
-                    lanes root;
+                    bnmf_lanes root;
                     memcpy(&root, ws->root + (size_t)(j0 + j) * Fp + f0, sizeof root);
-                    const lanes r = 1 / __builtin_elementwise_sqrt(x);
+                    const bnmf_lanes r = 1 / __builtin_elementwise_sqrt(x);
                     if (update) {
-                        const lanes w = y * r * r * r;
+                        const bnmf_lanes w = y * r * r * r;
                         memcpy(wb, &r, sizeof r);
                         memcpy(wa, &w, sizeof w);
                     }
-                    const lanes z = (x - y) / (x * r + root);
-                    const lanes t = 2 * z * z * r;
+                    const bnmf_lanes z = (x - y) / (x * r + root);
+                    const bnmf_lanes t = 2 * z * z * r;
                     float ts[L];
                     memcpy(ts, &t, sizeof ts);
                     for (int l = 0; l < n; l++) terms[l][j] = (double)ts[l];
@@ -113,7 +108,7 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
                 }
                 case BNMF_IS: {
                     if (update) {
-                        const lanes r = 1 / x, w = y * r * r;
+                        const bnmf_lanes r = 1 / x, w = y * r * r;
                         memcpy(wb, &r, sizeof r);
                         memcpy(wa, &w, sizeof w);
                     }
@@ -142,11 +137,11 @@ static void model(const bnmf_plan *plan, bnmf_workspace *ws, int slots, int upda
 static inline void sums_block(const bnmf_plan *plan, bnmf_workspace *ws, int j0, size_t k0, const int withDen) {
     const int F = plan->bins;
     const size_t Kp = (size_t)plan->kpad, Fp = plan->fpad;
-    lanes num[SUMS_FRAMES], den[SUMS_FRAMES];
-    for (int j = 0; j < SUMS_FRAMES; j++) num[j] = den[j] = (lanes){ 0 };
+    bnmf_lanes num[SUMS_FRAMES], den[SUMS_FRAMES];
+    for (int j = 0; j < SUMS_FRAMES; j++) num[j] = den[j] = (bnmf_lanes){ 0 };
     const float *wa = ws->wa + (size_t)j0 * Fp, *wb = ws->wb + (size_t)j0 * Fp;
     for (int f = 0; f < F; f++) {
-        lanes h;
+        bnmf_lanes h;
         memcpy(&h, plan->hrow + (size_t)f * Kp + k0, sizeof h);
         for (int j = 0; j < SUMS_FRAMES; j++) {
             num[j] += h * wa[(size_t)j * Fp + (size_t)f];
