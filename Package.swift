@@ -16,21 +16,25 @@ let package = Package(
         // MARK: - Library (all signal processing lives here)
         .target(
             name: "ComplexNMF",
-            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel", "CConsistentWienerKernel", "CResynthesisKernel"]
+            dependencies: ["CSndFile", "CFFTW", "CCairo", "CSoxr", "CLapacke", "CComplexNMFKernel", "CBetaNMFKernel", "CConsistentWienerKernel", "CResynthesisKernel", "CInstructionSet"]
         ),
 
         // MARK: - Complex NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed;
         // glibc's vector math library, part of libc6-dev, for the seeded phase jitter)
-        .target(name: "CComplexNMFKernel", linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
+        .target(name: "CComplexNMFKernel", dependencies: ["CInstructionSet"], linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
 
         // MARK: - β-divergence NMF kernel in C (AVX-512 chosen at run time; no compiler flags needed)
-        .target(name: "CBetaNMFKernel"),
+        .target(name: "CBetaNMFKernel", dependencies: ["CInstructionSet"]),
 
-        // MARK: - Element-wise passes of consistent Wiener filtering in C (AVX-512 chosen at run time; no compiler flags needed)
-        .target(name: "CConsistentWienerKernel"),
+        // MARK: - Element-wise passes of consistent Wiener filtering in C (AVX-512 or AVX2 chosen at run time; no compiler flags needed)
+        .target(name: "CConsistentWienerKernel", dependencies: ["CInstructionSet"]),
 
-        // MARK: - Element-wise pass of per-output resynthesis in C (AVX-512 chosen at run time; no compiler flags needed)
-        .target(name: "CResynthesisKernel"),
+        // MARK: - Element-wise passes of per-output resynthesis and overlap-add in C (AVX-512 or AVX2 chosen at run time; no compiler flags needed)
+        .target(name: "CResynthesisKernel", dependencies: ["CInstructionSet"]),
+
+        // MARK: - The kernels' run-time choice of instruction set (portable, AVX2 + FMA, AVX-512;
+        // capped by the environment variable CNMF_INSTRUCTION_SET)
+        .target(name: "CInstructionSet"),
 
         // MARK: - Command-line tool (thin layer over the library)
         .executableTarget(

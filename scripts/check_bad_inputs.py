@@ -149,7 +149,7 @@ def disk_full_runs(p, d, cnmf):
 
 
 def cases(p, out):
-    """(name, argv, expected phrase in stderr)."""
+    """(name, argv, expected phrase in stderr[, environment variables added])."""
     return [
         ("missing file", ["spectrogram", p["missing"], "-o", f"{out}/s.npy"], "no such file"),
         ("directory as audio", ["spectrogram", p["directory"], "-o", f"{out}/s.npy"], "directory"),
@@ -186,6 +186,8 @@ def cases(p, out):
         ("output directory not creatable", ["complex-nmf", p["spec"], "5", p["basis"], "-o", "/proc/cnmf-out"], "/proc/cnmf-out"),
         ("output directory is a file", ["separate", p["good_wav"], "--basis", p["basis"], "-o", p["good_wav"]], "not a directory"),
         ("output .npy is a directory", ["spectrogram", p["good_wav"], "-o", p["directory"] + ".npy"], "directory"),
+        ("misspelt CNMF_INSTRUCTION_SET", ["separate", p["good_wav"], "--basis", p["basis"], "-o", out], "CNMF_INSTRUCTION_SET = avx-2",
+         {"CNMF_INSTRUCTION_SET": "avx-2"}),
     ]
 
 
@@ -197,11 +199,12 @@ def main():
     checked = 0
     with tempfile.TemporaryDirectory() as d:
         p = make_corpus(d)
-        for name, argv, phrase in cases(p, f"{d}/out"):
+        for name, argv, phrase, *environment in cases(p, f"{d}/out"):
             out = f"{d}/out"
             os.makedirs(out, exist_ok=True)
             before = set(os.listdir(out))
-            run = subprocess.run([args.cnmf] + argv, capture_output=True, text=True, timeout=120)
+            run = subprocess.run([args.cnmf] + argv, capture_output=True, text=True, timeout=120,
+                                 env=dict(os.environ, **environment[0]) if environment else None)
             after = set(os.listdir(out))
             message = run.stderr.strip().splitlines()
             problems = []

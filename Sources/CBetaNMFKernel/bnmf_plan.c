@@ -2,6 +2,8 @@
 #define _DEFAULT_SOURCE  // posix_memalign under strict C modes
 #include "bnmf_internal.h"
 
+#include "CInstructionSet.h"
+
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,12 @@ static void *carve(carver *c, size_t bytes) {
 #endif
 
 static const bnmf_kernels *kernels_for(bnmf_isa *isa) {
+    // The automatic choice honours CNMF_INSTRUCTION_SET (see CInstructionSet.h).
+    if (*isa == BNMF_ISA_AUTOMATIC) {
+        const cnmf_level level = cnmf_level_resolve(CNMF_LEVEL_AUTOMATIC);
+        if (level == CNMF_LEVEL_PORTABLE) *isa = BNMF_ISA_PORTABLE;
+        if (level == CNMF_LEVEL_AVX2) *isa = BNMF_ISA_AVX2;
+    }
 #if defined(__x86_64__)
     if (*isa != BNMF_ISA_PORTABLE) {
         __builtin_cpu_init();

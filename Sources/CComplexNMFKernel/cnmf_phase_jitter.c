@@ -14,6 +14,7 @@
 // two may differ in the last bits of a phase; either one is a fixed function of its inputs.
 #define _DEFAULT_SOURCE  // M_PI under strict C modes
 #include "CComplexNMFKernel.h"
+#include "CInstructionSet.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -107,6 +108,8 @@ AVX512 static void jitter_avx512(float *phases, size_t count, xoshiro *g, double
 
 void cnmf_phase_jitter(float *phases, size_t count, unsigned long long seed, double sigma, cnmf_isa isa) {
     xoshiro g = xoshiro_seeded((uint64_t)seed);
+    // The automatic choice honours CNMF_INSTRUCTION_SET (see CInstructionSet.h).
+    if (isa == CNMF_ISA_AUTOMATIC && cnmf_level_resolve(CNMF_LEVEL_AUTOMATIC) != CNMF_LEVEL_AVX512) isa = CNMF_ISA_PORTABLE;
 #if CNMF_HAVE_LIBMVEC
     if (isa != CNMF_ISA_PORTABLE) {
         __builtin_cpu_init();

@@ -2,6 +2,8 @@
 #define _DEFAULT_SOURCE  // posix_memalign, madvise and MADV_HUGEPAGE under strict C modes
 #include "cnmf_internal.h"
 
+#include "CInstructionSet.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +27,12 @@ static void *carve(carver *c, size_t bytes) {
 }
 
 static const cnmf_kernels *kernels_for(cnmf_isa *isa, int components) {
+    // The automatic choice honours CNMF_INSTRUCTION_SET (see CInstructionSet.h).
+    if (*isa == CNMF_ISA_AUTOMATIC) {
+        const cnmf_level level = cnmf_level_resolve(CNMF_LEVEL_AUTOMATIC);
+        if (level == CNMF_LEVEL_PORTABLE) *isa = CNMF_ISA_PORTABLE;
+        if (level == CNMF_LEVEL_AVX2) *isa = CNMF_ISA_AVX2;
+    }
 #if defined(__x86_64__)
     if (*isa != CNMF_ISA_PORTABLE) {
         __builtin_cpu_init();

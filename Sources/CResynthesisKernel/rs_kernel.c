@@ -1,6 +1,6 @@
-// The passes of CResynthesisKernel.h, compiled twice: for AVX-512 (through a function attribute)
-// and for the baseline; each call picks one with __builtin_cpu_supports (no ifunc resolvers,
-// which sanitizers cannot run).
+// The passes of CResynthesisKernel.h, compiled three times: for AVX-512, for AVX2 (through
+// function attributes) and for the baseline; each call picks one by cnmf_level_resolve (no ifunc
+// resolvers, which sanitizers cannot run).
 #include "CResynthesisKernel.h"
 
 #pragma clang fp contract(off)
@@ -26,65 +26,39 @@
 #define RS_ADD_SCALED_BODY { for (int f = 0; f < count; f++) target[f] += column[f] * scale; }
 #define RS_ADD_SCALED_DOUBLE_BODY { for (int f = 0; f < count; f++) target[f] += (double)column[f] * scale; }
 
+/// Each pass for one build: `prefix` a target attribute (or nothing), `suffix` the name's.
+#define RS_PASSES(prefix, suffix)                                                                                    \
+    prefix static void apply_share_##suffix(int bins, float *restrict model, const float *restrict inverse_total,   \
+                                            const float *restrict silent, float silent_share,                      \
+                                            const float *restrict source, float *restrict target, int accumulate)  \
+        RS_BODY                                                                                                      \
+    prefix static void overlap_add_##suffix(int count, float *restrict target, const float *restrict source,        \
+                                            float scale, const float *restrict window) RS_OVERLAP_ADD_BODY           \
+    prefix static void add_scaled_##suffix(int count, float *restrict target, const float *restrict column,         \
+                                           float scale) RS_ADD_SCALED_BODY                                          \
+    prefix static void add_scaled_double_##suffix(int count, double *restrict target, const float *restrict column, \
+                                                  double scale) RS_ADD_SCALED_DOUBLE_BODY
+
 #if defined(__x86_64__)
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
-static void add_scaled_avx512(int count, float *restrict target, const float *restrict column, float scale) RS_ADD_SCALED_BODY
-
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
-static void add_scaled_double_avx512(int count, double *restrict target, const float *restrict column,
-                                     double scale) RS_ADD_SCALED_DOUBLE_BODY
-
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
-static void overlap_add_avx512(int count, float *restrict target, const float *restrict source, float scale,
-                               const float *restrict window) RS_OVERLAP_ADD_BODY
-
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2")))
-static void apply_share_avx512(int bins, float *restrict model, const float *restrict inverse_total,
-                               const float *restrict silent, float silent_share, const float *restrict source,
-                               float *restrict target, int accumulate) RS_BODY
-
-static int has_avx512(void) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-}
+RS_PASSES(__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx2"))), avx512)
+RS_PASSES(__attribute__((target("avx2,fma"))), avx2)
 #endif
+RS_PASSES(, portable)
 
-static void apply_share_baseline(int bins, float *restrict model, const float *restrict inverse_total,
-                                 const float *restrict silent, float silent_share, const float *restrict source,
-                                 float *restrict target, int accumulate) RS_BODY
 
-static void add_scaled_baseline(int count, float *restrict target, const float *restrict column, float scale) RS_ADD_SCALED_BODY
-
-static void add_scaled_double_baseline(int count, double *restrict target, const float *restrict column,
-                                       double scale) RS_ADD_SCALED_DOUBLE_BODY
-
-static void overlap_add_baseline(int count, float *restrict target, const float *restrict source, float scale,
-                                 const float *restrict window) RS_OVERLAP_ADD_BODY
-
-/// Calls name_avx512(...) where the CPU has AVX-512, name_baseline(...) elsewhere.
-#if defined(__x86_64__)
-#define RS_DISPATCH(name, ...)                                          \
-    do {                                                                \
-        if (has_avx512()) name##_avx512(__VA_ARGS__);                   \
-        else name##_baseline(__VA_ARGS__);                              \
-    } while (0)
-#else
-#define RS_DISPATCH(name, ...) name##_baseline(__VA_ARGS__)
-#endif
-
-void rs_overlap_add(int count, float *target, const float *source, float scale, const float *window) {
-    RS_DISPATCH(overlap_add, count, target, source, scale, window);
+void rs_overlap_add(cnmf_level level, int count, float *target, const float *source, float scale, const float *window) {
+    CNMF_DISPATCH(level, overlap_add, count, target, source, scale, window);
 }
 
-void rs_apply_share(int bins, float *model, const float *inverse_total, const float *silent, float silent_share,
+void rs_apply_share(cnmf_level level, int bins, float *model, const float *inverse_total, const float *silent, float silent_share,
                     const float *source, float *target, int accumulate) {
-    RS_DISPATCH(apply_share, bins, model, inverse_total, silent, silent_share, source, target, accumulate);
+    CNMF_DISPATCH(level, apply_share, bins, model, inverse_total, silent, silent_share, source, target, accumulate);
 }
 
-void rs_add_scaled(int count, float *target, const float *column, float scale) {
-    RS_DISPATCH(add_scaled, count, target, column, scale);
+void rs_add_scaled(cnmf_level level, int count, float *target, const float *column, float scale) {
+    CNMF_DISPATCH(level, add_scaled, count, target, column, scale);
 }
 
-void rs_add_scaled_double(int count, double *target, const float *column, double scale) {
-    RS_DISPATCH(add_scaled_double, count, target, column, scale);
+void rs_add_scaled_double(cnmf_level level, int count, double *target, const float *column, double scale) {
+    CNMF_DISPATCH(level, add_scaled_double, count, target, column, scale);
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ComplexNMF
 import Foundation
 
 /// `cnmf`: supervised source separation with NMF and Complex NMF on a fixed basis.
@@ -12,6 +13,8 @@ struct CNMF: ParsableCommand {
             intermediates are numpy .npy files, with a JSON sidecar holding the STFT settings.
             Exit status: 0 success, 64 invalid arguments, 65 unreadable or invalid input, \
             73 output cannot be written, 70 internal error.
+            Environment: CNMF_INSTRUCTION_SET=portable|avx2|avx512 caps the build of the C kernels \
+            every command runs (default: the best this CPU has; report.json names it).
             """,
         version: "0.1.0",
         subcommands: [SpectrogramCommand.self, ResynthCommand.self, NMFCommand.self, ComplexNMFCommand.self, BasisCommand.self, SeparateCommand.self, EvaluateCommand.self]
@@ -22,6 +25,8 @@ struct CNMF: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            // A misspelt CNMF_INSTRUCTION_SET would otherwise be ignored without a word.
+            do { _ = try KernelInstructionSet.requested() } catch let error as ComplexNMFError { throw ValidationError("\(error)") }
             try command.run()
         } catch {
             let code = exitCode(for: error)

@@ -1,12 +1,16 @@
 #ifndef C_RESYNTHESIS_KERNEL_H
 #define C_RESYNTHESIS_KERNEL_H
 
+#include "CInstructionSet.h"
+
 /// Element-wise passes of resynthesis (`ComponentResynthesizer`, one frame of one output; the
 /// models Σ_k H[:, k] U[k, t] it and `MixturePhaseModel` sum) and of the inverse STFT's
 /// overlap-add (`OverlapAddSynthesizer`, one frame), in C so that they run
-/// 16 floats at a time where the CPU has AVX-512 (chosen at run time; no compiler flags needed).
-/// Both instruction sets give the same bits: no multiply-add is contracted, and each value is one
-/// expression of its own index.
+/// 16 floats at a time where the CPU has AVX-512, 8 where it has AVX2 (chosen at run time; no
+/// compiler flags needed). `level` picks the build: CNMF_LEVEL_AUTOMATIC (what callers pass) the
+/// best one this CPU runs, as capped by CNMF_INSTRUCTION_SET; another level is capped by the
+/// CPU's (see CInstructionSet.h). Every build gives the same bits: no multiply-add is contracted,
+/// and each value is one expression of its own index.
 
 /// The output's share of each bin and its spectrum for one frame:
 ///     share_f = model_f · inverse_total_f + silent_f · silent_share
@@ -17,18 +21,18 @@
 ///   and 1 where the whole model is silent (0 elsewhere).
 /// - source, target: `bins` interleaved (re, im) pairs each (the mixture or the residual; the
 ///   output's spectrum). They may not overlap.
-void rs_apply_share(int bins, float *model, const float *inverse_total, const float *silent, float silent_share,
+void rs_apply_share(cnmf_level level, int bins, float *model, const float *inverse_total, const float *silent, float silent_share,
                     const float *source, float *target, int accumulate);
 
 /// One frame's windowed overlap-add: target[j] += (source[j] · scale) · window[j] for j < count
 /// (source: the inverse FFT's output; scale 1 / FFT size). The arrays may not overlap.
-void rs_overlap_add(int count, float *target, const float *source, float scale, const float *window);
+void rs_overlap_add(cnmf_level level, int count, float *target, const float *source, float scale, const float *window);
 
 /// One component's share of a model: target[f] += column[f] · scale for f < count (a product,
 /// then a sum, each rounded to float). The arrays may not overlap.
-void rs_add_scaled(int count, float *target, const float *column, float scale);
+void rs_add_scaled(cnmf_level level, int count, float *target, const float *column, float scale);
 
 /// The same in double: target[f] += (double)column[f] · scale.
-void rs_add_scaled_double(int count, double *target, const float *column, double scale);
+void rs_add_scaled_double(cnmf_level level, int count, double *target, const float *column, double scale);
 
 #endif

@@ -5,7 +5,8 @@ import Foundation
 public struct SeparationReport: Codable, Sendable {
     /// The input (path or description).
     public var input: String
-    /// Method, component signal, iterations, p, λ per channel, seed, block size, threads.
+    /// Method, component signal, iterations, p, λ per channel, seed, block size, threads, and the
+    /// kernels' instruction set (`KernelInstructionSet.selected`).
     public var parameters: [String: String]
     /// Sample rate in Hz, channels, samples per channel, STFT frames, n_fft, hop, window.
     public var format: [String: String]
@@ -38,6 +39,7 @@ public struct SeparationReport: Codable, Sendable {
         parameters = [
             "method": c.method.rawValue, "components": c.effectiveComponentSignal.rawValue, "iterations": "\(c.iterations)",
             "seed": "\(c.seed)", "block_frames": "\(c.blockFrames)", "threads": "\(c.threadCount)", "mono": "\(c.mono)",
+            "instruction_set": KernelInstructionSet.selected.rawValue,
         ]
         if c.method == .complexNMF {
             parameters["sparsity_p"] = "\(c.sparsity)"

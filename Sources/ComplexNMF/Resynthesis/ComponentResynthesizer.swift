@@ -167,7 +167,7 @@ public struct ComponentResynthesizer: Sendable {
                         let uk = u[k + components * t]
                         if uk == 0 { continue }
                         let column = h.baseAddress! + k * bins
-                        rs_add_scaled(Int32(bins), weight.baseAddress!, column, uk)
+                        rs_add_scaled(CNMF_LEVEL_AUTOMATIC, Int32(bins), weight.baseAddress!, column, uk)
                     }
                 }
                 if signal != .mask, let phases = block.phases, sharedPhases {
@@ -197,9 +197,9 @@ public struct ComponentResynthesizer: Sendable {
                 }
                 guard signal != .model else { continue }
                 // The output's share of Y (mask) or of the residual (consistent): one C pass
-                // (16 floats at a time with AVX-512, the same bits as a scalar loop).
-                rs_apply_share(Int32(bins), weight.baseAddress, inverse.baseAddress! + base, silent.baseAddress! + base, equalShare,
-                               residual.baseAddress! + 2 * base, target, signal == .mask ? 0 : 1)
+                // (16 floats at a time with AVX-512, 8 with AVX2; the same bits as a scalar loop).
+                rs_apply_share(CNMF_LEVEL_AUTOMATIC, Int32(bins), weight.baseAddress, inverse.baseAddress! + base,
+                               silent.baseAddress! + base, equalShare, residual.baseAddress! + 2 * base, target, signal == .mask ? 0 : 1)
             }
         }}}}}}}
     }
@@ -221,7 +221,7 @@ public struct ComponentResynthesizer: Sendable {
                     let uk = u[k + components * t]
                     if uk == 0 { continue }
                     let column = h.baseAddress! + k * bins
-                    rs_add_scaled(Int32(bins), target, column, uk)
+                    rs_add_scaled(CNMF_LEVEL_AUTOMATIC, Int32(bins), target, column, uk)
                 }
             }
         }}}

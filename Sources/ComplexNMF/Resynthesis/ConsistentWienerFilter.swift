@@ -179,7 +179,8 @@ public struct ConsistentWienerFilter: Sendable {
             return binWeights.withUnsafeBufferPointer { c in
                 let c = UncheckedSendable(value: c.baseAddress!)
                 return overFrames { first, last, sums, _ in
-                    cw_apply_operator(m32, bins32, stride, first, last, pointers.value.0, pointers.value.1, ws.inverseV, g, c.value, sums)
+                    cw_apply_operator(CNMF_LEVEL_AUTOMATIC, m32, bins32, stride, first, last, pointers.value.0, pointers.value.1,
+                                      ws.inverseV, g, c.value, sums)
                 }
             }
         }
@@ -191,7 +192,7 @@ public struct ConsistentWienerFilter: Sendable {
             binWeights.withUnsafeBufferPointer { c in
                 let c = UncheckedSendable(value: c.baseAddress!)
                 return overFrames { first, last, sums, scratch in
-                    cw_step_and_project(m32, bins32, stride, first, last, alpha == nil ? 0 : 1, alpha ?? 0,
+                    cw_step_and_project(CNMF_LEVEL_AUTOMATIC, m32, bins32, stride, first, last, alpha == nil ? 0 : 1, alpha ?? 0,
                                         ws.s, ws.p, ws.q, ws.r, ws.weight, c.value, scratch, sums)
                 }
             }
@@ -222,14 +223,18 @@ public struct ConsistentWienerFilter: Sendable {
             guard curvature > 0, curvature.isFinite else { break }
             let next = stepAndProject(alpha: Float(rz / curvature))
             let beta = Float(next / rz)
-            _ = overFrames { first, last, _, _ in cw_update_direction(m32, bins32, stride, first, last, beta, ws.p, ws.q) }
+            _ = overFrames { first, last, _, _ in
+                cw_update_direction(CNMF_LEVEL_AUTOMATIC, m32, bins32, stride, first, last, beta, ws.p, ws.q)
+            }
             rz = next
             report.iterations += 1
             if recordObjective { report.objective.append(objective()) }
         }
         // What float rounding took from the active outputs' sum goes back to them in proportion
         // to their weights.
-        _ = overFrames { first, last, _, scratch in cw_restore_sum(m32, bins32, stride, first, last, ws.s, ws.weight, ws.fixed, scratch) }
+        _ = overFrames { first, last, _, scratch in
+            cw_restore_sum(CNMF_LEVEL_AUTOMATIC, m32, bins32, stride, first, last, ws.s, ws.weight, ws.fixed, scratch)
+        }
         estimates.withUnsafeMutableBufferPointer { estimates in
             let targets = UncheckedSendable(value: estimates)
             overOutputs { a in

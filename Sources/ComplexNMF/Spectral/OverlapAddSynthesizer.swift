@@ -161,7 +161,7 @@ public final class OverlapAddSynthesizer {
                 buffers.complexFloats.update(from: frame(t), count: 2 * bins)
                 plan.inverse(buffers)
                 let target = accumulator + (frameStart + lower - accumulatorStart)
-                rs_overlap_add(Int32(upper - lower), target, UnsafePointer(real) + lower, scale, w + lower)
+                rs_overlap_add(CNMF_LEVEL_AUTOMATIC, Int32(upper - lower), target, UnsafePointer(real) + lower, scale, w + lower)
             }
         }
     }

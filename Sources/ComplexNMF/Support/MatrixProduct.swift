@@ -41,7 +41,7 @@ public enum MatrixProduct {
         for k in 0..<columns {
             let x = Double(weights[k])
             if x == 0 { continue }
-            rs_add_scaled_double(Int32(rows), column, a + k * rows, x)
+            rs_add_scaled_double(CNMF_LEVEL_AUTOMATIC, Int32(rows), column, a + k * rows, x)
         }
     }
 }

@@ -17,9 +17,13 @@ struct CNMFRun {
     }()
 
     /// Runs `cnmf arguments`; with `fileSizeLimitBlocks`, under `ulimit -f` (512- or 1024-byte
-    /// blocks, by shell), so that writes beyond it fail like on a full disk.
-    init(_ arguments: [String], in directory: String? = nil, fileSizeLimitBlocks: Int? = nil) throws {
+    /// blocks, by shell), so that writes beyond it fail like on a full disk; `environment` is
+    /// added to this process's.
+    init(_ arguments: [String], in directory: String? = nil, fileSizeLimitBlocks: Int? = nil, environment: [String: String] = [:]) throws {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         if let limit = fileSizeLimitBlocks {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "ulimit -f \(limit) && exec \"$0\" \"$@\"", Self.executable] + arguments
