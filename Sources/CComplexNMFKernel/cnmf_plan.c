@@ -191,6 +191,14 @@ void cnmf_update_activations_of(const cnmf_plan *plan, cnmf_workspace *ws, const
 #endif
 }
 
+double cnmf_powers_of(const cnmf_plan *plan, cnmf_workspace *ws, const float *u, double *power) {
+    const size_t K = (size_t)plan->components;
+    memcpy(ws->u, u, sizeof(float) * K);
+    const double penalty = plan->kernels->powers(plan, ws);
+    memcpy(power, ws->power, sizeof(double) * K);
+    return penalty;
+}
+
 // The mixture phase is computed exactly as the Swift PhaseTensor(mixturePhasesOf:) does: in
 // double, a·a + b·b not fused, before the kernel's flush-to-zero mode is set.
 #pragma STDC FP_CONTRACT OFF

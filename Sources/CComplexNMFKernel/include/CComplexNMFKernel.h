@@ -104,6 +104,11 @@ void cnmf_shared_phase_run_frames(const cnmf_plan *plan, cnmf_workspace *workspa
 /// kernel's FTZ | DAZ mode.
 void cnmf_update_activations_of(const cnmf_plan *plan, cnmf_workspace *workspace, const double *activation, const double *power,
                                 const double *numerator, const double *denominator, float *u);
+/// U^(p−1) and the penalty's Σ U^p as an iteration starts, on their own (for tests): `power`
+/// (K doubles) receives each of the K activations `u` to the power p − 1 (0 when λ = 0) by the
+/// plan's loops (libm pow in the portable build, the AVX-512 loops' series in the AVX-512 and
+/// AVX2 builds); returns Σ u · power.
+double cnmf_powers_of(const cnmf_plan *plan, cnmf_workspace *workspace, const float *u, double *power);
 /// Frames cnmf_shared_phase_run_frames runs side by side (a good number of frames per call is a multiple of it).
 int cnmf_shared_phase_frames(void);
 /// The end of a run: activations at the floor set to 0; `model` (2·bins floats, or NULL)
