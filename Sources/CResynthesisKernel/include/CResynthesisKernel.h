@@ -35,4 +35,12 @@ void rs_add_scaled(cnmf_level level, int count, float *target, const float *colu
 /// The same in double: target[f] += (double)column[f] · scale.
 void rs_add_scaled_double(cnmf_level level, int count, double *target, const float *column, double scale);
 
+/// 16-bit PCM of `channels` channels of `frames` float samples each (`samples[c]`, one array per
+/// channel), interleaved into `out` (`frames · channels` values, out[i · channels + c]): each
+/// sample scaled by 32 768, rounded to nearest with ties to even (libsndfile's lrintf), clipped
+/// to [−32 768, 32 767]; NaN becomes 0. Returns how many samples were clipped (scaled values at
+/// or beyond ±32 767.5 / −32 768.5, infinities included). Mono and stereo have loops of their
+/// own (the stereo one interleaves in registers).
+long long rs_pcm16(cnmf_level level, int frames, int channels, const float *const *samples, short *out);
+
 #endif

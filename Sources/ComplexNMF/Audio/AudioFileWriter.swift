@@ -1,3 +1,4 @@
+import CResynthesisKernel
 import CSndFile
 
 /// Writes audio through libsndfile, block by block, into a temporary file that is renamed to
@@ -57,12 +58,14 @@ public final class AudioFileWriter {
         let written: sf_count_t
         switch encoding {
         case .pcm16:
-            var samples = [Int16](repeating: 0, count: frames * channelCount)
-            var converted = [Int16](repeating: 0, count: frames)
-            for (c, channel) in channels.enumerated() {
-                clippedSampleCount += Self.convertToPCM16(channel, into: &converted)
-                Self.interleave(converted, channel: c, of: channelCount, into: &samples)
+            precondition(channels.allSatisfy { $0.count == frames }, "channels of different lengths")
+            var clipped = 0
+            // Every value is written by the conversion.
+            let samples = [Int16](unsafeUninitializedCapacity: frames * channelCount) { out, initialized in
+                clipped = Self.convertToPCM16(channels, into: out.baseAddress!)
+                initialized = frames * channelCount
             }
+            clippedSampleCount += clipped
             written = samples.withUnsafeBufferPointer { sf_writef_short(handle, $0.baseAddress, sf_count_t(frames)) }
         case .float32:
             var samples = [Float](repeating: 0, count: frames * channelCount)
@@ -91,29 +94,25 @@ public final class AudioFileWriter {
         }
     }
 
-    /// Scales `samples` by 32 768, rounds to nearest (ties to even, like libsndfile's lrintf),
-    /// clips to [-32 768, 32 767] and writes them to `out` (same count); NaN becomes 0.
-    /// Returns how many samples were clipped. A branch-free loop the compiler vectorises.
-    static func convertToPCM16(_ samples: [Float], into out: inout [Int16]) -> Int {
-        precondition(out.count == samples.count)
-        var clipped = 0
-        samples.withUnsafeBufferPointer { x in
-            out.withUnsafeMutableBufferPointer { out in
-                let source = x.baseAddress!, target = out.baseAddress!
-                for i in 0..<x.count {
-                    var scaled = source[i] * 32_768
-                    scaled = scaled == scaled ? scaled : 0  // NaN → 0
-                    // ±x.5 round to even, so -32 768.5 → -32 768 is not clipped.
-                    clipped &+= (scaled >= 32_767.5 ? 1 : 0) &+ (scaled < -32_768.5 ? 1 : 0)
-                    let limited = scaled < -32_768 ? -32_768 : (scaled > 32_767 ? 32_767 : scaled)
-                    // Adding 1.5·2²³ leaves no fraction bits (|x| < 2²²): the sum is rounded to
-                    // nearest even, and its low 16 mantissa bits are the integer in two's complement.
-                    let bits = (limited + 12_582_912).bitPattern
-                    target[i] = Int16(truncatingIfNeeded: bits)
-                }
+    /// Scales the samples of `channels` (one array per channel, all of one length n) by 32 768,
+    /// rounds to nearest (ties to even, like libsndfile's lrintf), clips to [-32 768, 32 767] and
+    /// writes them interleaved to `out` (`n · channels.count` values, out[i · channels + c]);
+    /// NaN becomes 0. Returns how many samples were clipped. One C pass (`rs_pcm16`, 16 or 8
+    /// samples at a time where the CPU has AVX-512 or AVX2).
+    static func convertToPCM16(_ channels: [[Float]], into out: UnsafeMutablePointer<Int16>) -> Int {
+        let frames = channels.first?.count ?? 0
+        precondition(channels.allSatisfy { $0.count == frames }, "channels of different lengths")
+        var pointers: [UnsafePointer<Float>?] = []
+        func convert(from c: Int) -> Int {
+            guard c < channels.count else {
+                return Int(rs_pcm16(CNMF_LEVEL_AUTOMATIC, Int32(frames), Int32(channels.count), pointers, out))
+            }
+            return channels[c].withUnsafeBufferPointer { channel in
+                pointers.append(channel.baseAddress)
+                return convert(from: c + 1)
             }
         }
-        return clipped
+        return frames == 0 ? 0 : convert(from: 0)
     }
 
     /// Finalises the header, closes the file and renames it into place.
