@@ -36,18 +36,15 @@ static const bnmf_kernels *kernels_for(bnmf_isa *isa) {
         if (level == CNMF_LEVEL_AVX2) *isa = BNMF_ISA_AVX2;
     }
 #if defined(__x86_64__)
-    if (*isa != BNMF_ISA_PORTABLE) {
-        __builtin_cpu_init();
-        if (*isa != BNMF_ISA_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
-            *isa = BNMF_ISA_AVX512;
-            return &bnmf_avx512_kernels;
-        }
-        // Without AVX-512: the portable loops built for AVX2 + FMA.
-        if ((*isa == BNMF_ISA_AUTOMATIC || *isa == BNMF_ISA_AVX2) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            *isa = BNMF_ISA_AVX2;
-            return &bnmf_avx2_kernels;
-        }
+    const cnmf_level cpu = cnmf_level_supported();  // (the CPU's, whatever CNMF_INSTRUCTION_SET says)
+    if (*isa != BNMF_ISA_PORTABLE && *isa != BNMF_ISA_AVX2 && cpu == CNMF_LEVEL_AVX512) {
+        *isa = BNMF_ISA_AVX512;
+        return &bnmf_avx512_kernels;
+    }
+    // Without AVX-512: the portable loops built for AVX2 + FMA.
+    if ((*isa == BNMF_ISA_AUTOMATIC || *isa == BNMF_ISA_AVX2) && cpu >= CNMF_LEVEL_AVX2) {
+        *isa = BNMF_ISA_AVX2;
+        return &bnmf_avx2_kernels;
     }
 #endif
     *isa = BNMF_ISA_PORTABLE;

@@ -34,22 +34,19 @@ static const cnmf_kernels *kernels_for(cnmf_isa *isa, int components) {
         if (level == CNMF_LEVEL_AVX2) *isa = CNMF_ISA_AVX2;
     }
 #if defined(__x86_64__)
-    if (*isa != CNMF_ISA_PORTABLE) {
-        __builtin_cpu_init();
-        // The loops use AVX-512 F, DQ, VL and BW (every AVX-512 CPU since Skylake-SP).
-        if (*isa != CNMF_ISA_AVX2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw")) {
-            const int componentMajor = *isa == CNMF_ISA_AVX512_COMPONENT_MAJOR ||
-                                       (*isa != CNMF_ISA_AVX512_TILES && components >= CNMF_COMPONENT_MAJOR_FROM);
-            *isa = componentMajor ? CNMF_ISA_AVX512_COMPONENT_MAJOR : CNMF_ISA_AVX512_TILES;
-            return componentMajor ? &cnmf_avx512_component_major_kernels : &cnmf_avx512_kernels;
-        }
-        // Without AVX-512 (most AMD CPUs before Zen 4, Intel client CPUs since Alder Lake): the
-        // portable loops built for AVX2 + FMA.
-        if ((*isa == CNMF_ISA_AUTOMATIC || *isa == CNMF_ISA_AVX2) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            *isa = CNMF_ISA_AVX2;
-            return &cnmf_avx2_kernels;
-        }
+    const cnmf_level cpu = cnmf_level_supported();  // (the CPU's, whatever CNMF_INSTRUCTION_SET says)
+    // The loops use AVX-512 F, DQ, VL and BW (every AVX-512 CPU since Skylake-SP).
+    if (*isa != CNMF_ISA_PORTABLE && *isa != CNMF_ISA_AVX2 && cpu == CNMF_LEVEL_AVX512) {
+        const int componentMajor = *isa == CNMF_ISA_AVX512_COMPONENT_MAJOR ||
+                                   (*isa != CNMF_ISA_AVX512_TILES && components >= CNMF_COMPONENT_MAJOR_FROM);
+        *isa = componentMajor ? CNMF_ISA_AVX512_COMPONENT_MAJOR : CNMF_ISA_AVX512_TILES;
+        return componentMajor ? &cnmf_avx512_component_major_kernels : &cnmf_avx512_kernels;
+    }
+    // Without AVX-512 (most AMD CPUs before Zen 4, Intel client CPUs since Alder Lake): the
+    // portable loops built for AVX2 + FMA.
+    if ((*isa == CNMF_ISA_AUTOMATIC || *isa == CNMF_ISA_AVX2) && cpu >= CNMF_LEVEL_AVX2) {
+        *isa = CNMF_ISA_AVX2;
+        return &cnmf_avx2_kernels;
     }
 #else
     (void)components;
